@@ -1,0 +1,89 @@
+"""Test session set-up: an isolated AIRFLOW_HOME, and the real services the tests talk to.
+
+The simulator runs as a real HTTP server on loopback; PostgreSQL is the local server started by
+`make test` (tests/services/start_postgres.sh) — a test needing it fails, never skips, when it is down.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+_HOME = tempfile.mkdtemp(prefix="kyc-airflow-home-")
+os.environ["AIRFLOW_HOME"] = _HOME
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "True")
+
+import pytest  # noqa: E402
+
+
+if TYPE_CHECKING:
+    from tencent_kyc.simulator.server import SimulatorServer
+
+POSTGRES_DSN = os.environ.get("KYC_TEST_POSTGRES_DSN", "postgresql://kyc_test:kyc_test@127.0.0.1:5432/kyc_test")
+
+
+@pytest.fixture
+def simulator_factory() -> Iterator[Callable[..., SimulatorServer]]:
+    """Start simulators with any knobs; all are stopped at the end of the test."""
+    started: list[SimulatorServer] = []
+
+    from tencent_kyc.simulator.config import SimulatorConfig
+    from tencent_kyc.simulator.server import SimulatorServer
+
+    def start(**knobs: Any) -> SimulatorServer:
+        server = SimulatorServer(SimulatorConfig(port=0, **knobs))
+        server.start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def simulator(simulator_factory: Callable[..., SimulatorServer]) -> SimulatorServer:
+    return simulator_factory()
+
+
+def connection_json(simulator: SimulatorServer, **extra: Any) -> str:
+    """An Airflow connection (JSON form) pointing at ``simulator`` with its default app."""
+    app_id, secret = simulator.config.app_id, simulator.config.secret
+    return json.dumps(
+        {"conn_type": "tencent_kyc", "host": simulator.url, "login": app_id, "password": secret, "extra": extra}
+    )
+
+
+@pytest.fixture
+def kyc_connection(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Callable[..., str]:
+    """Point ``tencent_kyc_default`` at a simulator; returns the connection id."""
+
+    def configure(simulator: SimulatorServer, conn_id: str = "tencent_kyc_default", **extra: Any) -> str:
+        extra.setdefault("credential_path", str(tmp_path / f"{conn_id}.credentials"))
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", connection_json(simulator, **extra))
+        return conn_id
+
+    return configure
+
+
+@pytest.fixture
+def postgres_dsn() -> str:
+    """The test PostgreSQL's DSN; fails loudly (never skips) if the server is not running."""
+    import psycopg
+
+    try:
+        psycopg.connect(POSTGRES_DSN, connect_timeout=5).close()
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL at {POSTGRES_DSN} is not reachable (run `make test`, which starts it): {exc}")
+    return POSTGRES_DSN
+
+
+@pytest.fixture
+def postgres_conn_id(postgres_dsn: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The test PostgreSQL as the Airflow connection ``kyc_test_postgres``."""
+    monkeypatch.setenv("AIRFLOW_CONN_KYC_TEST_POSTGRES", postgres_dsn)
+    return "kyc_test_postgres"
