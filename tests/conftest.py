@@ -21,7 +21,7 @@ import pytest  # noqa: E402
 
 
 if TYPE_CHECKING:
-    from tencent_kyc.simulator.server import SimulatorServer
+    from tencent_kyc.simulator.service import SimulatorServer
 
 POSTGRES_DSN = os.environ.get("KYC_TEST_POSTGRES_DSN", "postgresql://kyc_test:kyc_test@127.0.0.1:5432/kyc_test")
 
@@ -31,8 +31,8 @@ def simulator_factory() -> Iterator[Callable[..., SimulatorServer]]:
     """Start simulators with any knobs; all are stopped at the end of the test."""
     started: list[SimulatorServer] = []
 
-    from tencent_kyc.simulator.config import SimulatorConfig
-    from tencent_kyc.simulator.server import SimulatorServer
+    from tencent_kyc.simulator.knobs import SimulatorConfig
+    from tencent_kyc.simulator.service import SimulatorServer
 
     def start(**knobs: Any) -> SimulatorServer:
         server = SimulatorServer(SimulatorConfig(port=0, **knobs))
@@ -50,9 +50,9 @@ def simulator(simulator_factory: Callable[..., SimulatorServer]) -> SimulatorSer
     return simulator_factory()
 
 
-def connection_json(simulator: SimulatorServer, **extra: Any) -> str:
+def connection_json(simulator: SimulatorServer, secret: str | None = None, **extra: Any) -> str:
     """An Airflow connection (JSON form) pointing at ``simulator`` with its default app."""
-    app_id, secret = simulator.config.app_id, simulator.config.secret
+    app_id, secret = simulator.config.app_id, secret or simulator.config.secret
     return json.dumps(
         {"conn_type": "tencent_kyc", "host": simulator.url, "login": app_id, "password": secret, "extra": extra}
     )
@@ -62,9 +62,11 @@ def connection_json(simulator: SimulatorServer, **extra: Any) -> str:
 def kyc_connection(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Callable[..., str]:
     """Point ``tencent_kyc_default`` at a simulator; returns the connection id."""
 
-    def configure(simulator: SimulatorServer, conn_id: str = "tencent_kyc_default", **extra: Any) -> str:
+    def configure(
+        simulator: SimulatorServer, conn_id: str = "tencent_kyc_default", secret: str | None = None, **extra: Any
+    ) -> str:
         extra.setdefault("credential_path", str(tmp_path / f"{conn_id}.credentials"))
-        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", connection_json(simulator, **extra))
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", connection_json(simulator, secret, **extra))
         return conn_id
 
     return configure

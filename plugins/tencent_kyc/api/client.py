@@ -22,6 +22,7 @@ from tencent_kyc.api.errors import (
     KycTransientError,
     error_for_code,
 )
+from tencent_kyc.api.ratelimit import RateLimiter
 from tencent_kyc.api.settings import KycSettings
 from tencent_kyc.api.signing import API_VERSION, make_nonce, sign_order_query
 
@@ -50,9 +51,10 @@ if not any(isinstance(f, _DropQueryString) for f in _URLLIB3_LOGGER.filters):
 class KycClient:
     """Stateless wrapper of the three endpoints over one keep-alive connection pool."""
 
-    def __init__(self, settings: KycSettings, session: requests.Session | None = None) -> None:
+    def __init__(self, settings: KycSettings, limiter: RateLimiter | None = None) -> None:
         self.settings = settings
-        self.session = session or self._new_session(settings.pool_size)
+        self.limiter = limiter
+        self.session = self._new_session(settings.pool_size)
 
     @staticmethod
     def _new_session(pool_size: int) -> requests.Session:
@@ -100,7 +102,11 @@ class KycClient:
         return value, _seconds(first.get("expire_in"), default=3600.0)
 
     def get_ocr_result(self, order_no: str, ticket: str, *, get_file: bool) -> dict[str, Any]:
-        """One signed getOcrResult query; returns the envelope when the code is "0" or a no-result code."""
+        """
+        One signed getOcrResult query, paced by the limiter (the quota counts these calls, retries included).
+
+        Returns the envelope when the code is "0" or a no-result code.
+        """
         nonce = make_nonce()
         params = {
             "app_id": self.settings.app_id,
@@ -111,6 +117,8 @@ class KycClient:
         }
         if get_file:
             params["get_file"] = "1"
+        if self.limiter is not None:
+            self.limiter.acquire()
         return self._get(OCR_RESULT_PATH, params, order_no=order_no)
 
     def _get(self, path: str, params: Mapping[str, str], *, order_no: str | None = None) -> dict[str, Any]:

@@ -34,7 +34,8 @@ class SettingsError(ValueError):
     """The connection cannot be used as given; the message names the field and the problem."""
 
 
-def _boolean(value: Any) -> bool:
+def parse_bool(value: Any) -> bool:
+    """Booleans as connection forms and rendered templates send them: true/false, 1/0, yes/no, on/off."""
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
@@ -83,7 +84,7 @@ EXTRA_FIELDS: dict[str, ExtraField] = {
         "Verify TLS",
         "Verify the server certificate (leave on in production).",
         {"type": ["boolean", "null"], "default": True},
-        _boolean,
+        parse_bool,
     ),
     "ca_bundle": ExtraField(
         "CA bundle path",
@@ -238,4 +239,3 @@ def _base_url(conn: ConnectionLike) -> str:
         return host
     scheme = conn.schema or "https"
     return f"{scheme}://{host}:{conn.port}" if conn.port else f"{scheme}://{host}"
-

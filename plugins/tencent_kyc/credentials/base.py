@@ -84,5 +84,3 @@ class CredentialStore(ABC):
     @abstractmethod
     def _write(self, blob: bytes) -> None:
         """Replace the stored blob, while the lock is held."""
-
-

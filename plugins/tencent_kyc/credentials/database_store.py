@@ -14,7 +14,10 @@ from typing import Any
 from tencent_kyc.credentials.base import CredentialStore
 
 TABLE = "tencent_kyc_credentials"
-_CREATE = f"CREATE TABLE IF NOT EXISTS {TABLE} (app_id TEXT PRIMARY KEY, blob BYTEA NOT NULL, updated_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+_CREATE = (
+    f"CREATE TABLE IF NOT EXISTS {TABLE} "
+    "(app_id TEXT PRIMARY KEY, blob BYTEA NOT NULL, updated_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+)
 _SELECT = f"SELECT blob FROM {TABLE} WHERE app_id = %s"
 _UPSERT = (
     f"INSERT INTO {TABLE} (app_id, blob, updated_at) VALUES (%s, %s, now()) "

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 import threading
 import time
-from functools import cached_property
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any, TypeVar
 
 from airflow.sdk import BaseHook
@@ -14,6 +14,7 @@ from airflow.sdk.log import mask_secret
 
 from tencent_kyc.api.client import KycClient
 from tencent_kyc.api.errors import InvalidOrderNumberError, KycAuthError, KycThrottledError, KycTransientError
+from tencent_kyc.api.ratelimit import QUOTA_HEADROOM, RateLimiter
 from tencent_kyc.api.results import OcrResult
 from tencent_kyc.api.settings import KycSettings
 from tencent_kyc.api.signing import ORDER_NO_PATTERN
@@ -43,7 +44,11 @@ class TencentKycHook(BaseHook):
     the secret; extras are listed in :data:`tencent_kyc.api.settings.EXTRA_FIELDS`. The connection is read
     lazily, on first use. One hook may be shared by many threads.
 
+    Calls are paced to ``quota_share`` of the connection's QPS quota (less a small headroom), so a hook
+    never exceeds the quota on its own, and N hooks with a share of 1/N never do together.
+
     :param tencent_kyc_conn_id: the Airflow connection id.
+    :param quota_share: the fraction of the connection's QPS quota this hook may use, in (0, 1].
     """
 
     conn_name_attr = "tencent_kyc_conn_id"
@@ -51,19 +56,25 @@ class TencentKycHook(BaseHook):
     conn_type = "tencent_kyc"
     hook_name = "Tencent Cloud KYC (WBappid)"
 
-    def __init__(self, tencent_kyc_conn_id: str = default_conn_name) -> None:
+    def __init__(self, tencent_kyc_conn_id: str = default_conn_name, *, quota_share: float = 1.0) -> None:
         super().__init__()
+        if not 0 < quota_share <= 1:
+            raise ValueError(f"quota_share must be in (0, 1], got {quota_share}")
         self.tencent_kyc_conn_id = tencent_kyc_conn_id
+        self.quota_share = quota_share
         self._credentials: Credentials | None = None
         self._credentials_lock = threading.Lock()
 
     @cached_property
     def settings(self) -> KycSettings:
-        return KycSettings.from_connection(self.get_connection(self.tencent_kyc_conn_id))
+        settings = KycSettings.from_connection(self.get_connection(self.tencent_kyc_conn_id))
+        mask_secret(settings.secret)  # Airflow masks connection passwords inside tasks; elsewhere we must
+        return settings
 
     @cached_property
     def client(self) -> KycClient:
-        return KycClient(self.settings)
+        rate = self.settings.qps_quota * QUOTA_HEADROOM * self.quota_share
+        return KycClient(self.settings, RateLimiter(rate))
 
     @cached_property
     def store(self) -> CredentialStore:

@@ -1,0 +1,38 @@
+# `make run` sets everything up and runs the daily job end to end on embedded defaults; `make test` runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup run test lint constraints clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+run: setup
+	$(BIN)/python -m tencent_kyc.demo
+
+test: setup
+	tests/services/start_postgres.sh
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check plugins tests dags bench
+	$(BIN)/ruff format --check plugins tests dags bench
+	$(BIN)/mypy
+
+# Re-pin every dependency after changing requirements*.txt (needs network access to PyPI).
+constraints:
+	rm -rf /tmp/kyc-constraints && $(PYTHON) -m venv /tmp/kyc-constraints
+	/tmp/kyc-constraints/bin/pip install --quiet --upgrade pip
+	/tmp/kyc-constraints/bin/pip install --quiet -r requirements.txt -r requirements-dev.txt
+	{ echo "# Exact versions of every dependency, so set-up resolves in seconds and is reproducible."; \
+	  echo "# Regenerate: make constraints"; \
+	  /tmp/kyc-constraints/bin/pip freeze --exclude-editable | grep -viE '^(pip|setuptools)=='; } > constraints.txt
+
+clean:
+	rm -rf $(VENV) var
