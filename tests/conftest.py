@@ -15,13 +15,15 @@ from typing import TYPE_CHECKING, Any
 _HOME = tempfile.mkdtemp(prefix="kyc-airflow-home-")
 os.environ["AIRFLOW_HOME"] = _HOME
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "dags"
+)
 os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "True")
 
 import pytest  # noqa: E402
 
-
 if TYPE_CHECKING:
-    from tencent_kyc.simulator.service import SimulatorServer
+    from tencent_kyc.simulator.server import SimulatorServer
 
 POSTGRES_DSN = os.environ.get("KYC_TEST_POSTGRES_DSN", "postgresql://kyc_test:kyc_test@127.0.0.1:5432/kyc_test")
 
@@ -31,8 +33,8 @@ def simulator_factory() -> Iterator[Callable[..., SimulatorServer]]:
     """Start simulators with any knobs; all are stopped at the end of the test."""
     started: list[SimulatorServer] = []
 
-    from tencent_kyc.simulator.knobs import SimulatorConfig
-    from tencent_kyc.simulator.service import SimulatorServer
+    from tencent_kyc.simulator.config import SimulatorConfig
+    from tencent_kyc.simulator.server import SimulatorServer
 
     def start(**knobs: Any) -> SimulatorServer:
         server = SimulatorServer(SimulatorConfig(port=0, **knobs))
@@ -70,6 +72,54 @@ def kyc_connection(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Callable[.
         return conn_id
 
     return configure
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> str:
+    """A migrated Airflow metadata database (SQLite in the session's AIRFLOW_HOME), for ``dag.test()``."""
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True)
+    return _HOME
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """A real S3 endpoint on loopback (moto's server), as the endpoint_url of the ``aws_default`` connection."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def aws_connection(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``aws_default`` pointing at the moto server, with dummy credentials (never the metadata service)."""
+    extra = {"endpoint_url": moto_server, "region_name": "us-east-1"}
+    conn = {"conn_type": "aws", "login": "testing", "password": "testing", "extra": extra}
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps(conn))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    return "aws_default"
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from PIL import Image
 from tencent_kyc.api.errors import InvalidOrderNumberError, KycAuthError, KycThrottledError, KycTransientError
 from tencent_kyc.api.results import Outcome
 from tencent_kyc.hooks.kyc import TencentKycHook
-from tencent_kyc.simulator.book import Completion, OrderBook
+from tencent_kyc.simulator.orders import Completion, OrderBook
 
 DAY = date(2026, 11, 27)
 EXPECTED_OUTCOME = {
@@ -96,9 +96,7 @@ def test_invalidated_token_is_refreshed_once_and_the_call_retried(
     assert counters["token_issued"] == 2
 
 
-def test_wrong_secret_is_an_auth_error_and_test_connection_says_so(
-    simulator: Any, kyc_connection: Any
-) -> None:
+def test_wrong_secret_is_an_auth_error_and_test_connection_says_so(simulator: Any, kyc_connection: Any) -> None:
     conn_id = kyc_connection(simulator, secret="x" * 64, **FAST)
     with pytest.raises(KycAuthError):
         TencentKycHook(conn_id).get_credentials()
@@ -116,7 +114,9 @@ def test_throttled_calls_are_retried_until_they_pass(
     simulator_factory: Callable[..., Any], kyc_connection: Any
 ) -> None:
     simulator = simulator_factory(qps=5, today=DAY, orders_per_day=30)
-    hook = TencentKycHook(kyc_connection(simulator, qps_quota=1000, max_attempts=20, backoff_seconds=0.2, max_backoff_seconds=1))
+    hook = TencentKycHook(
+        kyc_connection(simulator, qps_quota=1000, max_attempts=20, backoff_seconds=0.2, max_backoff_seconds=1)
+    )
     orders = day_orders(simulator)[:15]
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(hook.get_ocr_result, orders))
@@ -128,7 +128,9 @@ def test_throttling_that_never_ends_raises_throttled(
     simulator_factory: Callable[..., Any], kyc_connection: Any
 ) -> None:
     simulator = simulator_factory(qps=1, today=DAY, orders_per_day=10)
-    hook = TencentKycHook(kyc_connection(simulator, qps_quota=1000, max_attempts=2, backoff_seconds=0.0, max_backoff_seconds=0.0))
+    hook = TencentKycHook(
+        kyc_connection(simulator, qps_quota=1000, max_attempts=2, backoff_seconds=0.0, max_backoff_seconds=0.0)
+    )
     orders = day_orders(simulator)
     with pytest.raises(KycThrottledError) as raised:
         for order_no in orders:
@@ -160,9 +162,7 @@ def test_timeouts_are_transient(simulator_factory: Callable[..., Any], kyc_conne
 
 
 @pytest.mark.parametrize("bad", ["", "a" * 33, "has space", "中文", "a-b", None, 12345])
-def test_bad_order_numbers_are_refused_before_any_request(
-    simulator: Any, kyc_connection: Any, bad: Any
-) -> None:
+def test_bad_order_numbers_are_refused_before_any_request(simulator: Any, kyc_connection: Any, bad: Any) -> None:
     hook = TencentKycHook(kyc_connection(simulator))
     with pytest.raises(InvalidOrderNumberError, match="order number"):
         hook.get_ocr_result(bad)

@@ -21,11 +21,17 @@ from airflow.sdk._shared.secrets_masker import _secrets_masker
 import tencent_kyc.api.client as client_module
 from tencent_kyc.api.errors import KycError
 from tencent_kyc.hooks.kyc import TencentKycHook
-from tencent_kyc.simulator.book import OrderBook
-from tencent_kyc.simulator.images import photos_for
+from tencent_kyc.simulator.orders import OrderBook
+from tencent_kyc.simulator.photos import photos_for
 
 DAY = date(2026, 11, 27)
-FAST = {"qps_quota": 10000, "backoff_seconds": 0.01, "max_backoff_seconds": 0.02, "photo_retry_interval": 0.1, "max_attempts": 3}
+FAST = {
+    "qps_quota": 10000,
+    "backoff_seconds": 0.01,
+    "max_backoff_seconds": 0.02,
+    "photo_retry_interval": 0.1,
+    "max_attempts": 3,
+}
 
 
 @pytest.fixture
@@ -102,7 +108,11 @@ def test_nothing_sensitive_in_logs_on_any_path(
         run_logged(lambda: hook.get_ocr_result(orders[21]))
         admin("/admin/config", {fault: 0.0})
     admin("/admin/config", {"fault_timeout": 1.0, "timeout_seconds": 0.5})
-    run_logged(lambda: TencentKycHook(kyc_connection(simulator, "kyc_timeout", read_timeout=0.2, **FAST)).get_ocr_result(orders[22]))
+    run_logged(
+        lambda: TencentKycHook(kyc_connection(simulator, "kyc_timeout", read_timeout=0.2, **FAST)).get_ocr_result(
+            orders[22]
+        )
+    )
     admin("/admin/config", {"fault_timeout": 0.0, "qps": 1})
     for order_no in orders[23:27]:  # throttled until attempts run out
         run_logged(lambda o=order_no: hook.get_ocr_result(o))

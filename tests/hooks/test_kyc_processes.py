@@ -7,6 +7,7 @@ token out and the simulator would refuse their calls.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -66,5 +67,5 @@ def test_eight_processes_200_calls_each_share_one_token_per_window(
     assert counters["max_concurrent_token_requests"] == 1
     times = sorted(counters["token_request_times"])
     assert len(times) >= 2, "the run must cross at least one refresh window"
-    gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     assert min(gaps) >= REFRESH_SECONDS - 0.05, f"two token requests within one refresh window: {gaps}"

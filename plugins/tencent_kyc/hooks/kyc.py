@@ -80,7 +80,7 @@ class TencentKycHook(BaseHook):
     def store(self) -> CredentialStore:
         settings = self.settings
         if settings.credential_store == "database":
-            conn_id = settings.credential_conn_id
+            conn_id = str(settings.credential_conn_id)  # required by the settings when the store is "database"
             return DatabaseCredentialStore(
                 settings.app_id, settings.secret, lambda: BaseHook.get_hook(conn_id).get_conn()
             )

@@ -1,0 +1,77 @@
+"""Where a day's files live, on local disk or S3, through Airflow's ObjectStoragePath.
+
+One layout for every run of a date, so a re-run or a retried task overwrites what it wrote before instead
+of adding to it::
+
+    <root>/staging/<yyyy-mm-dd>/orders.txt                 the day's clean, de-duplicated order numbers
+    <root>/staging/<yyyy-mm-dd>/rejected_orders.jsonl      source values refused before any request, with reasons
+    <root>/staging/<yyyy-mm-dd>/shards/shard-00000.txt     one shard's order numbers
+    <root>/staging/<yyyy-mm-dd>/results/shard-00000.jsonl.gz   one shard's records (JSON Lines, gzip)
+    <root>/evidence/<yyyy-mm-dd>/<order_no>/<photo>.jpg     ID-card photos kept as evidence
+
+Objects written to S3 are encrypted server-side (SSE-S3, AES256).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from typing import BinaryIO, cast
+
+from airflow.sdk import ObjectStoragePath
+
+#: Default root: a local data folder under AIRFLOW_HOME (override per DAG run with the ``storage_root`` param).
+DEFAULT_ROOT_ENV = "TENCENT_KYC_STORAGE_ROOT"
+
+
+def default_root() -> str:
+    home = os.environ.get("AIRFLOW_HOME") or os.path.expanduser("~/airflow")
+    return os.environ.get(DEFAULT_ROOT_ENV) or f"file://{os.path.join(home, 'tencent_kyc_data')}"
+
+
+def write_kwargs(path: ObjectStoragePath) -> dict[str, str]:
+    """Extra arguments for ``path.open('wb')``: server-side encryption on S3, nothing locally."""
+    return {"ServerSideEncryption": "AES256"} if path.protocol in ("s3", "s3a") else {}
+
+
+def open_for_write(path: ObjectStoragePath) -> BinaryIO:
+    """Open one object for (over)writing as a stream, creating local parent folders as needed."""
+    if path.protocol in ("file", "local", ""):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return cast(BinaryIO, path.open("wb", **write_kwargs(path)))
+
+
+def write_bytes(path: ObjectStoragePath, data: bytes) -> None:
+    """Write (or overwrite) one object."""
+    with open_for_write(path) as handle:
+        handle.write(data)
+
+
+@dataclass(frozen=True)
+class DayLayout:
+    """The paths of one order date under a storage root."""
+
+    root: str
+    day: date
+
+    @property
+    def staging(self) -> ObjectStoragePath:
+        return ObjectStoragePath(self.root) / "staging" / self.day.isoformat()
+
+    @property
+    def orders(self) -> ObjectStoragePath:
+        return self.staging / "orders.txt"
+
+    @property
+    def rejected_orders(self) -> ObjectStoragePath:
+        return self.staging / "rejected_orders.jsonl"
+
+    def shard(self, index: int) -> ObjectStoragePath:
+        return self.staging / "shards" / f"shard-{index:05d}.txt"
+
+    def results(self, index: int) -> ObjectStoragePath:
+        return self.staging / "results" / f"shard-{index:05d}.jsonl.gz"
+
+    def evidence(self, order_no: str, photo: str) -> ObjectStoragePath:
+        return ObjectStoragePath(self.root) / "evidence" / self.day.isoformat() / order_no / f"{photo}.jpg"

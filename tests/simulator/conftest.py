@@ -1,0 +1,110 @@
+"""A hand-rolled WB client for the simulator tests: every part of a request can be broken on purpose."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+import requests
+
+from tencent_kyc.api.signing import make_nonce, sign_order_query
+from tencent_kyc.simulator.config import SimulatorConfig
+from tencent_kyc.simulator.orders import OrderBook, SyntheticOrder
+from tencent_kyc.simulator.server import SimulatorServer
+
+DAY = date(2026, 11, 27)
+TOKEN = "/api/oauth2/access_token"
+TICKET = "/api/oauth2/api_ticket"
+OCR = "/api/server/getOcrResult"
+
+
+class WbClient:
+    """Raw requests to one simulator; signing goes through ``tencent_kyc.api.signing`` as a real client's would."""
+
+    def __init__(self, server: SimulatorServer) -> None:
+        self.server, self.url = server, server.url
+        self.app_id, self.secret = server.config.app_id, server.config.secret
+        self.session = requests.Session()
+        config = server.config
+        self.book = OrderBook(config.seed, config.orders_per_day, config.order_fault_rates)
+
+    def get(self, path: str, **params: Any) -> requests.Response:
+        return self.session.get(self.url + path, params=params, timeout=10)
+
+    def call(self, path: str, **params: Any) -> dict[str, Any]:
+        """An API call that must be answered Tencent-style: HTTP 200, JSON, UTF-8."""
+        response = self.get(path, **params)
+        assert response.status_code == 200, response.text
+        assert response.headers["Content-Type"] == "application/json;charset=UTF-8"
+        return dict(response.json())
+
+    def token(self, **overrides: Any) -> dict[str, Any]:
+        params = {"appId": self.app_id, "secret": self.secret, "grant_type": "client_credential", "version": "1.0.0"}
+        return self.call(TOKEN, **{**params, **overrides})
+
+    def ticket(self, token: str, **overrides: Any) -> dict[str, Any]:
+        params = {"appId": self.app_id, "access_token": token, "type": "SIGN", "version": "1.0.0"}
+        return self.call(TICKET, **{**params, **overrides})
+
+    def credentials(self) -> str:
+        """A fresh token and SIGN ticket; returns the ticket."""
+        return str(self.ticket(self.token()["access_token"])["tickets"][0]["value"])
+
+    def query(self, ticket: str, order_no: str, *, signed_with: str | None = None, **overrides: Any) -> dict[str, Any]:
+        """getOcrResult signed with ``ticket`` (or ``signed_with``) over the values sent, unless ``sign`` is given."""
+        params = {"app_id": self.app_id, "order_no": order_no, "nonce": make_nonce(), "version": "1.0.0"}
+        params |= overrides
+        if "sign" not in params:
+            signed = {name: params[name] for name in ("app_id", "order_no", "nonce", "version")}
+            params["sign"] = sign_order_query(ticket=signed_with or ticket, **signed)
+        return self.call(OCR, **params)
+
+    def stats(self) -> dict[str, Any]:
+        return dict(self.get("/admin/stats").json())
+
+    def configure(self, **knobs: Any) -> dict[str, Any]:
+        response = self.session.post(self.url + "/admin/config", json=knobs, timeout=10)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def orders(self, day: date = DAY) -> list[str]:
+        return list(self.get("/admin/orders", date=day.isoformat()).json()["orders"])
+
+    def find(self, wanted: Callable[[SyntheticOrder], bool], day: date = DAY) -> SyntheticOrder:
+        """The first order of ``day`` matching ``wanted``, by the order book's truth."""
+        return next(order for number in self.orders(day) if (order := self.book.lookup(number)) and wanted(order))
+
+
+@pytest.fixture
+def start_simulator() -> Iterator[Callable[..., SimulatorServer]]:
+    """This package's simulator on an ephemeral loopback port, with any knobs; stopped after the test."""
+    started: list[SimulatorServer] = []
+
+    def start(**knobs: Any) -> SimulatorServer:
+        started.append(SimulatorServer(SimulatorConfig(port=0, **knobs)).start())
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def wb_factory(start_simulator: Callable[..., SimulatorServer]) -> Iterator[Callable[..., WbClient]]:
+    """Clients of fresh simulators; defaults: no quota, a fixed "today", 200 orders a day."""
+    clients: list[WbClient] = []
+
+    def make(**knobs: Any) -> WbClient:
+        clients.append(WbClient(start_simulator(**{"qps": 0, "today": DAY, "orders_per_day": 200, **knobs})))
+        return clients[-1]
+
+    yield make
+    for client in clients:
+        client.session.close()
+
+
+@pytest.fixture
+def wb(wb_factory: Callable[..., WbClient]) -> WbClient:
+    return wb_factory()

@@ -1,0 +1,103 @@
+"""The ID-card rules against the published examples and the standards' own definitions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tencent_kyc.simulator.idcards import (
+    LONG_TERM,
+    NATIONS,
+    PROVINCE_CODES,
+    age_on,
+    check_digit,
+    validity_years_for_age,
+)
+
+# GB/T 3304-1991 as printed in the reference (§8.5), code order, with 族.
+GB_3304 = (
+    "01 汉族, 02 蒙古族, 03 回族, 04 藏族, 05 维吾尔族, 06 苗族, 07 彝族, 08 壮族, 09 布依族, 10 朝鲜族, "
+    "11 满族, 12 侗族, 13 瑶族, 14 白族, 15 土家族, 16 哈尼族, 17 哈萨克族, 18 傣族, 19 黎族, 20 傈僳族, "
+    "21 佤族, 22 畲族, 23 高山族, 24 拉祜族, 25 水族, 26 东乡族, 27 纳西族, 28 景颇族, 29 柯尔克孜族, "
+    "30 土族, 31 达斡尔族, 32 仫佬族, 33 羌族, 34 布朗族, 35 撒拉族, 36 毛南族, 37 仡佬族, 38 锡伯族, "
+    "39 阿昌族, 40 普米族, 41 塔吉克族, 42 怒族, 43 乌孜别克族, 44 俄罗斯族, 45 鄂温克族, 46 德昂族, "
+    "47 保安族, 48 裕固族, 49 京族, 50 塔塔尔族, 51 独龙族, 52 鄂伦春族, 53 赫哲族, 54 门巴族, 55 珞巴族, "
+    "56 基诺族"
+)
+
+
+@pytest.mark.parametrize(
+    "idcard", ["11010519491231002X", "440524188001010014", "370101190102039973", "513101198201130014"]
+)
+def test_check_digit_of_verified_examples(idcard: str) -> None:
+    assert check_digit(idcard[:17]) == idcard[17]
+
+
+def test_check_digit_rejects_tencents_own_bad_sample() -> None:
+    assert check_digit("11204416541220243") == "4"  # the doc prints ...243X, which fails the checksum
+
+
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_check_digit_satisfies_iso_7064_mod_11_2(first17: str) -> None:
+    """The defining property: Σ aᵢ·2^(18−i) over all 18 characters (X = 10) ≡ 1 (mod 11)."""
+    full = first17 + check_digit(first17)
+    values = [10 if char == "X" else int(char) for char in full]
+    assert sum(value * 2 ** (18 - position) for position, value in enumerate(values, start=1)) % 11 == 1
+
+
+@pytest.mark.parametrize(
+    "bad", ["", "1234567890123456", "123456789012345678", "1101051949123100X", "１１０１０５１９４９１２３１００２"]
+)
+def test_check_digit_needs_17_ascii_digits(bad: str) -> None:
+    with pytest.raises(ValueError):
+        check_digit(bad)
+
+
+def test_province_codes() -> None:
+    mainland = "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65"
+    assert set(PROVINCE_CODES) == {*mainland.split(), "81", "82", "83"}
+    assert (PROVINCE_CODES["11"], PROVINCE_CODES["65"]) == ("北京", "新疆")
+    assert (PROVINCE_CODES["81"], PROVINCE_CODES["82"], PROVINCE_CODES["83"]) == ("香港", "澳门", "台湾")
+    with pytest.raises(TypeError):
+        PROVINCE_CODES["71"] = "台湾"  # type: ignore[index]
+
+
+def test_nations_are_gb_3304_in_code_order_without_zu() -> None:
+    expected = [entry.split()[1].removesuffix("族") for entry in GB_3304.split(", ")]
+    assert list(NATIONS) == expected
+    assert len(set(NATIONS)) == 56
+    assert not any(nation.endswith("族") for nation in NATIONS)
+
+
+@pytest.mark.parametrize(
+    ("age", "years"),
+    [(0, 5), (15, 5), (16, 10), (25, 10), (26, 20), (45, 20), (46, None), (100, None)],
+)
+def test_validity_years_follow_the_law(age: int, years: int | None) -> None:
+    assert validity_years_for_age(age) == years
+
+
+def test_validity_years_reject_negative_ages() -> None:
+    with pytest.raises(ValueError):
+        validity_years_for_age(-1)
+
+
+@pytest.mark.parametrize(
+    ("birth", "day", "age"),
+    [
+        (date(2000, 6, 15), date(2016, 6, 14), 15),
+        (date(2000, 6, 15), date(2016, 6, 15), 16),
+        (date(2000, 2, 29), date(2017, 2, 28), 16),
+        (date(2000, 2, 29), date(2017, 3, 1), 17),
+        (date(2000, 2, 29), date(2020, 2, 29), 20),
+    ],
+)
+def test_age_on(birth: date, day: date, age: int) -> None:
+    assert age_on(birth, day) == age
+
+
+def test_long_term_token() -> None:
+    assert LONG_TERM == "长期"
