@@ -21,8 +21,8 @@ test: setup
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/ruff check plugins tests dags bench
-	$(BIN)/ruff format --check plugins tests dags bench
+	$(BIN)/ruff check
+	$(BIN)/ruff format --check
 	$(BIN)/mypy
 
 # Re-pin every dependency after changing requirements*.txt (needs network access to PyPI).
