@@ -43,9 +43,9 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from itertools import accumulate
 
-from tencent_kyc.simulator.idcards import LONG_TERM, NATIONS, age_on, check_digit, validity_years_for_age
+from tencent_kyc.validation.idcard import LONG_TERM, NATIONS, age_on, check_digit, validity_years_for_age
+from tencent_kyc.validation.warnings import DOCUMENTED_FLAGS as WARNING_FLAGS
 
-WARNING_FLAGS = ("border", "photocopy", "invalid_date", "reshot", "temporary", "occluded")
 _INDEX_DIGITS = 7
 _CHECKSUM_CHARS = 10
 ORDER_NO_LENGTH = 8 + _INDEX_DIGITS + _CHECKSUM_CHARS

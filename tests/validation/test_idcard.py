@@ -8,12 +8,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tencent_kyc.simulator.idcards import (
+from tencent_kyc.validation.idcard import (
     LONG_TERM,
     NATIONS,
     PROVINCE_CODES,
+    RESIDENCE_PERMIT_PREFIXES,
     age_on,
     check_digit,
+    is_valid_check_digit,
+    is_well_formed,
+    parse_date,
+    validity_ends,
     validity_years_for_age,
 )
 
@@ -101,3 +106,68 @@ def test_age_on(birth: date, day: date, age: int) -> None:
 
 def test_long_term_token() -> None:
     assert LONG_TERM == "长期"
+
+
+@pytest.mark.parametrize(
+    ("number", "well_formed", "valid"),
+    [
+        ("11010519491231002X", True, True),
+        ("11010519491231002x", True, True),  # lower-case x is the same check character
+        ("440524188001010014", True, True),
+        ("440524188001010015", True, False),
+        ("11204416541220243X", True, False),  # Tencent's doc sample fails the checksum
+        ("1101051949123100", False, False),
+        ("11010519491231002", False, False),  # 17 digits
+        ("11010519491231002XX", False, False),
+        ("1101051949123100X2", False, False),
+        ("11010519491231002Y", False, False),
+        ("１１０１０５１９４９１２３１００２X", False, False),  # full-width digits are digits to str.isdigit
+        ("11010519491231002X\n", False, False),
+        ("", False, False),
+    ],
+)
+def test_well_formed_and_check_digit(number: str, well_formed: bool, valid: bool) -> None:
+    assert is_well_formed(number) is well_formed
+    assert is_valid_check_digit(number) is valid
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("19881001", date(1988, 10, 1)),
+        ("20240229", date(2024, 2, 29)),
+        ("20230229", None),
+        ("20230230", None),
+        ("19881301", None),
+        ("19881000", None),
+        ("00000101", None),
+        ("198811", None),  # strptime would read this as 1988-01-01
+        ("1988101", None),
+        ("1988-10-01", None),
+        ("198810011", None),
+        (" 19881001", None),
+        ("１９８８１００１", None),
+        ("", None),
+    ],
+)
+def test_parse_date(text: str, expected: date | None) -> None:
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("start", "years", "ends"),
+    [
+        (date(2016, 7, 25), 10, {date(2026, 7, 25)}),
+        (date(2019, 1, 28), 20, {date(2039, 1, 28)}),
+        (date(2012, 2, 29), 10, {date(2022, 2, 28), date(2022, 3, 1)}),
+        (date(2012, 2, 29), 20, {date(2032, 2, 29)}),  # a leap year again: the same day
+        (date(2011, 2, 28), 5, {date(2016, 2, 28)}),
+        (date(9990, 1, 1), 20, set()),  # beyond the calendar: no end can match
+    ],
+)
+def test_validity_ends(start: date, years: int, ends: set[date]) -> None:
+    assert validity_ends(start, years) == ends
+
+
+def test_residence_permit_prefixes_are_provinces() -> None:
+    assert {"81", "82", "83"} == RESIDENCE_PERMIT_PREFIXES <= set(PROVINCE_CODES)

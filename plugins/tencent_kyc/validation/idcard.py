@@ -1,13 +1,14 @@
 """Chinese resident ID-card rules (GB 11643-1999, GB/T 3304, the ID Card Law, art. 5).
 
-The simulator generates cards with these and a validator checks returned data with the very same ones, so
-they are pure data and functions with no simulator dependency.
+The validator checks returned data with these and the simulator generates its cards with the very same ones,
+so they are pure data and functions with no dependency on either.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from types import MappingProxyType
 
 #: ISO 7064 MOD 11-2 weights of digits 1–17: 2^(18 − position) mod 11.
@@ -16,6 +17,9 @@ _CHECK_CHARS = "10X98765432"
 
 #: The end token of a long-term (长期) validity period, as in ``20151027-长期``.
 LONG_TERM = "长期"
+
+_NUMBER = re.compile(r"[0-9]{17}[0-9Xx]")
+_DATE = re.compile(r"[0-9]{8}")
 
 #: First two digits → province (GB/T 2260), plus the Hong Kong / Macau / Taiwan residence permits (810000,
 #: 820000, 830000 prefixes). 71 (台湾 in GB/T 2260) is left out: mainland cards never carry it.
@@ -57,6 +61,10 @@ PROVINCE_CODES: Mapping[str, str] = MappingProxyType(
         "83": "台湾",
     }
 )
+
+#: Prefixes of the Hong Kong / Macau / Taiwan residence permits (港澳台居民居住证), valid five years at any age.
+RESIDENCE_PERMIT_PREFIXES = frozenset({"81", "82", "83"})
+RESIDENCE_PERMIT_YEARS = 5
 
 #: The 56 nationalities in GB/T 3304-1991 code order (NATIONS[0] is code 01), printed without 族 as on the card.
 NATIONS: tuple[str, ...] = (
@@ -126,9 +134,45 @@ def check_digit(first17: str) -> str:
     return _CHECK_CHARS[sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True)) % 11]
 
 
+def is_well_formed(number: str) -> bool:
+    """17 ASCII digits and a digit or ``X`` (``x`` accepted: people and some OCR engines write it lower case)."""
+    return _NUMBER.fullmatch(number) is not None
+
+
+def is_valid_check_digit(number: str) -> bool:
+    """A well-formed number whose 18th character is the MOD 11-2 check character of the first 17."""
+    return is_well_formed(number) and check_digit(number[:17]) == number[17].upper()
+
+
+def parse_date(text: str) -> date | None:
+    """``yyyyMMdd`` → date; None unless exactly 8 ASCII digits naming a real day (``strptime`` takes ``198811``)."""
+    if _DATE.fullmatch(text) is None:
+        return None
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return None
+
+
+def validity_ends(start: date, years: int) -> frozenset[date]:
+    """The end dates of a ``years``-year card starting on ``start``: the same month-day, and for a 29 February
+    start in a common year both 28 February and 1 March (which one is printed is not documented)."""
+    if start.year + years > date.max.year:
+        return frozenset()
+    try:
+        return frozenset({start.replace(year=start.year + years)})
+    except ValueError:
+        feb28 = start.replace(year=start.year + years, day=28)
+        return frozenset({feb28, feb28 + timedelta(days=1)})
+
+
 def age_on(birth: date, day: date) -> int:
     """Whole years of age on ``day``; someone born on 29 February ages on 1 March in common years."""
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+#: The fixed validity spans of art. 5 (the fourth is 长期).
+FIXED_VALIDITY_YEARS = (5, 10, 20)
 
 
 def validity_years_for_age(age_at_issue: int) -> int | None:
