@@ -7,12 +7,15 @@ import os
 from datetime import date, timedelta
 from typing import Any
 
-from airflow.sdk import DAG, CronDataIntervalTimetable, Param, get_current_context, task
+from airflow.sdk import DAG, CronDataIntervalTimetable, ObjectStoragePath, Param, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException
 
 from tencent_kyc.operators.fetch import TencentKycFetchOperator
 from tencent_kyc.orders import planning
 from tencent_kyc.orders.sources import OrderSource
+from tencent_kyc.quality import gate, staged
 from tencent_kyc.storage import DayLayout, default_root
+from tencent_kyc.validation import DEFAULT_POLICY, Policy
 
 log = logging.getLogger(__name__)
 #: Shard tasks allowed to run at once (across all runs of this DAG); each uses 1/N of the QPS quota.
@@ -34,7 +37,14 @@ For the run's order date (the data interval's start date, UTC, or the `order_dat
    `staging/<date>/results/shard-NNNNN.jsonl.gz`; with `get_file`, photos go to
    `evidence/<date>/<order>/<photo>.jpg` (SSE on S3). Every order ends with an outcome: fetched,
    front_only, back_only, not_recognised, no_result or failed (with code and message).
-4. **summarize_fetch** adds the shard summaries up and shows the day's counts.
+4. **find_duplicate_ids** finds ID numbers that appear on several orders of the day (across shards).
+5. **validate_shard** (mapped per shard) checks every record with a result (warning bitmaps, GB 11643 ID
+   number, birth/sex/nation, validity period, clarity, duplicates) and decides under the `policy` param:
+   `accepted`, `accepted_with_warnings` (to `validated/`) or `rejected` (to `quarantine/`), each with its
+   reasons. Its log shows a table of counts per reason.
+6. **quality_gate** fails the run (or only warns, per `quality_gate.mode`) when the rejected share or the
+   no-result share of the day exceeds its threshold, naming the top reasons; its return value holds the
+   day's counts.
 
 Tencent keeps results for about 3 days: keep this DAG running daily.
 """
@@ -44,6 +54,13 @@ DEFAULT_SOURCE = {
     "conn_id": "tencent_kyc_orders",
     "sql": "SELECT order_no FROM kyc_orders WHERE order_date = '{{ order_date }}' ORDER BY order_no",
 }
+
+
+def _policy(value: Any) -> Policy:
+    """The ``policy`` param: null for the default, an object, or a JSON file path."""
+    if value is None:
+        return DEFAULT_POLICY
+    return Policy.from_mapping(value) if isinstance(value, dict) else Policy.load(value)
 
 
 def _order_date(context: Any) -> date:
@@ -75,6 +92,16 @@ with DAG(
         "get_file": Param(True, type="boolean", description="Fetch the ID-card photos and keep them as evidence."),
         "storage_root": Param(
             default_root(), type="string", description="file://… or s3://<aws_conn_id>@bucket/prefix"
+        ),
+        "policy": Param(
+            None,
+            type=["null", "object", "string"],
+            description="Validation policy: null (the default policy), an object, or a JSON file path.",
+        ),
+        "quality_gate": Param(
+            {"max_rejected_share": 0.25, "max_no_result_share": 0.25, "mode": "fail"},
+            type="object",
+            description="Shares of the day's orders above which the run fails (mode 'fail') or warns ('warn').",
         ),
         "tencent_kyc_conn_id": Param("tencent_kyc_default", type="string", description="The tencent_kyc connection."),
     },
@@ -122,23 +149,41 @@ with DAG(
     ).expand(shard=plan_shards(list_orders()))
 
     @task(trigger_rule="none_failed")
-    def summarize_fetch(summaries: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-        """Add up the shard summaries: the day's counts by outcome (shown in the log and the return value)."""
-        totals: dict[str, Any] = {"shards": 0, "orders": 0, "photos_stored": 0, "crop_fallbacks": 0, "outcomes": {}}
-        for summary in summaries or []:
-            totals["shards"] += 1
-            for key in ("orders", "photos_stored", "crop_fallbacks"):
-                totals[key] += summary[key]
-            for outcome, count in summary["outcomes"].items():
-                totals["outcomes"][outcome] = totals["outcomes"].get(outcome, 0) + count
-        log.info(
-            "Fetched %d orders in %d shards: %s; %d photos stored (%d crops fell back to full photos)",
-            totals["orders"],
-            totals["shards"],
-            totals["outcomes"],
-            totals["photos_stored"],
-            totals["crop_fallbacks"],
-        )
-        return totals
+    def find_duplicate_ids(fetched: list[dict[str, Any]] | None = None) -> int:
+        """Fingerprints of ID numbers on several orders of the day, written to staging (never to XCom)."""
+        context = get_current_context()
+        layout = DayLayout(context["params"]["storage_root"], _order_date(context))
+        paths = [ObjectStoragePath(summary["results_path"]) for summary in fetched or []]
+        return staged.collect_duplicate_idcards(paths, layout)
 
-    summarize_fetch(fetch.output)
+    @task(map_index_template="{{ shard_label }}")
+    def validate_shard(fetched: dict[str, Any]) -> dict[str, Any]:
+        """Judge one shard's records under the policy; returns counts by outcome, status and reason."""
+        context = get_current_context()
+        index = int(fetched["shard"])
+        context["shard_label"] = f"shard-{index:05d} ({fetched['orders']} orders)"  # type: ignore[typeddict-unknown-key]
+        policy = _policy(context["params"]["policy"])
+        day = date.fromisoformat(fetched["order_date"])
+        layout = DayLayout(fetched["storage_root"], day)
+        summary = staged.validate_shard(index, layout, day, policy)  # cards must be valid on the order date
+        log.info("Shard %d: %s\n%s", index, summary["by_status"], staged.reason_table(summary["by_reason"], policy))
+        return summary
+
+    @task(trigger_rule="none_failed")
+    def quality_gate(summaries: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """Judge the day: fail (or warn) past the thresholds; the return value holds the day's counts."""
+        context = get_current_context()
+        thresholds = gate.GateThresholds.from_mapping(context["params"]["quality_gate"])
+        day = gate.evaluate(summaries or [], thresholds)
+        log.info("Quality gate for %s: %s; %s", _order_date(context), day["verdict"], day)
+        if not day["passed"]:
+            if thresholds.mode == "fail":
+                raise AirflowFailException(f"Quality gate {day['verdict']}")
+            log.warning("Quality gate %s (mode 'warn': the run goes on)", day["verdict"])
+        return day
+
+    fetched = fetch.output
+    duplicates = find_duplicate_ids(fetched)
+    validated = validate_shard.expand(fetched=fetched)
+    duplicates >> validated
+    quality_gate(validated)

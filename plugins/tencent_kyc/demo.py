@@ -18,6 +18,7 @@ import sys
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -62,19 +63,34 @@ def _airflow(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "-m", "airflow", *args], env=env, check=True)
 
 
-def _report(var: Path, day: date) -> None:
-    results = sorted((var / "data" / "staging" / day.isoformat() / "results").glob("shard-*.jsonl.gz"))
-    outcomes: Counter[str] = Counter()
-    for shard in results:
+def _records(folder: Path) -> list[dict[str, Any]]:
+    found = []
+    for shard in sorted(folder.glob("shard-*.jsonl.gz")):
         with gzip.open(shard, "rt", encoding="utf-8") as handle:
-            outcomes.update(json.loads(line)["outcome"] for line in handle)
+            found += [json.loads(line) for line in handle]
+    return found
+
+
+def _report(var: Path, day: date) -> None:
+    staging = var / "data" / "staging" / day.isoformat()
+    results = _records(staging / "results")
+    judged = _records(staging / "validated") + _records(staging / "quarantine")
     photos = list((var / "data" / "evidence" / day.isoformat()).glob("*/*.jpg"))
-    print(f"\n=== tencent_kyc_ocr_daily for {day}: {sum(outcomes.values())} orders in {len(results)} shards")
-    for outcome, count in sorted(outcomes.items()):
-        print(f"  {outcome:<16}{count:>6}")
-    print(f"  photos stored   {len(photos):>6}")
-    print(f"Staged records:   {var / 'data' / 'staging' / day.isoformat() / 'results'}")
-    print(f"Refused values:   {var / 'data' / 'staging' / day.isoformat() / 'rejected_orders.jsonl'}")
+    print(f"\n=== tencent_kyc_ocr_daily for {day}: {len(results)} orders")
+    print("Fetch outcomes:")
+    for outcome, count in sorted(Counter(r["outcome"] for r in results).items()):
+        print(f"  {outcome:<28}{count:>6}")
+    print(f"  {"photos stored":<28}{len(photos):>6}")
+    print("Validation (default policy):")
+    for status, count in sorted(Counter(r["status"] for r in judged).items()):
+        print(f"  {status:<28}{count:>6}")
+    print("Top reasons:")
+    for reason, count in Counter(reason for r in judged for reason in r["reasons"]).most_common(8):
+        print(f"  {reason:<28}{count:>6}")
+    print(f"Fetched records:  {staging / 'results'}")
+    print(f"Accepted:         {staging / 'validated'}")
+    print(f"Quarantine:       {staging / 'quarantine'}")
+    print(f"Refused values:   {staging / 'rejected_orders.jsonl'}")
     print(f"Photo evidence:   {var / 'data' / 'evidence' / day.isoformat()}")
 
 

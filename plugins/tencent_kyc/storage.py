@@ -7,6 +7,9 @@ of adding to it::
     <root>/staging/<yyyy-mm-dd>/rejected_orders.jsonl      source values refused before any request, with reasons
     <root>/staging/<yyyy-mm-dd>/shards/shard-00000.txt     one shard's order numbers
     <root>/staging/<yyyy-mm-dd>/results/shard-00000.jsonl.gz   one shard's records (JSON Lines, gzip)
+    <root>/staging/<yyyy-mm-dd>/duplicate_idcards.txt      fingerprints of ID numbers on several orders of the day
+    <root>/staging/<yyyy-mm-dd>/validated/shard-00000.jsonl.gz   accepted records, with status and reasons
+    <root>/staging/<yyyy-mm-dd>/quarantine/shard-00000.jsonl.gz  rejected records, with reasons
     <root>/evidence/<yyyy-mm-dd>/<order_no>/<photo>.jpg     ID-card photos kept as evidence
 
 Objects written to S3 are encrypted server-side (SSE-S3, AES256).
@@ -72,6 +75,16 @@ class DayLayout:
 
     def results(self, index: int) -> ObjectStoragePath:
         return self.staging / "results" / f"shard-{index:05d}.jsonl.gz"
+
+    @property
+    def duplicate_idcards(self) -> ObjectStoragePath:
+        return self.staging / "duplicate_idcards.txt"
+
+    def validated(self, index: int) -> ObjectStoragePath:
+        return self.staging / "validated" / f"shard-{index:05d}.jsonl.gz"
+
+    def quarantine(self, index: int) -> ObjectStoragePath:
+        return self.staging / "quarantine" / f"shard-{index:05d}.jsonl.gz"
 
     def evidence(self, order_no: str, photo: str) -> ObjectStoragePath:
         return ObjectStoragePath(self.root) / "evidence" / self.day.isoformat() / order_no / f"{photo}.jpg"

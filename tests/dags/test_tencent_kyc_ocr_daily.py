@@ -32,9 +32,9 @@ def run(dag: Any, **conf: Any) -> Any:
     return dag.test(run_conf={"order_date": DAY.isoformat(), **conf})
 
 
-def records(root: ObjectStoragePath) -> list[dict[str, Any]]:
+def records(root: ObjectStoragePath, folder: str = "results") -> list[dict[str, Any]]:
     found = []
-    for shard in sorted((root / "staging" / DAY.isoformat() / "results").iterdir()):
+    for shard in sorted((root / "staging" / DAY.isoformat() / folder).iterdir()):
         with shard.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as handle:
             found += [json.loads(line) for line in handle]
     return found
@@ -49,7 +49,14 @@ def day(simulator_factory: Callable[..., Any], kyc_connection: Any) -> tuple[Any
 
 
 def test_the_dag_loads_with_its_tasks(dag: Any) -> None:
-    assert set(dag.task_dict) == {"list_orders", "plan_shards", "fetch_ocr_results", "summarize_fetch"}
+    assert set(dag.task_dict) == {
+        "list_orders",
+        "plan_shards",
+        "fetch_ocr_results",
+        "find_duplicate_ids",
+        "validate_shard",
+        "quality_gate",
+    }
     assert dag.doc_md and "quota" in dag.doc_md
 
 
@@ -68,13 +75,22 @@ def test_every_order_ends_with_one_outcome_and_reruns_are_identical(
     assert any(r["photo_fallbacks"] for r in first)  # empty crops pointed at full photos
     rejected = (tmp_path / "data" / "staging" / DAY.isoformat() / "rejected_orders.jsonl").read_text().splitlines()
     assert len(rejected) == 2
-    results = sorted((tmp_path / "data" / "staging" / DAY.isoformat() / "results").iterdir())
-    assert len(results) == 3
-    before = {path.name: path.read_bytes() for path in results}
+    judged = [r for r in first if r["outcome"] in ("fetched", "front_only", "back_only", "not_recognised")]
+    accepted, rejected_records = (
+        records(ObjectStoragePath(root), "validated"),
+        records(ObjectStoragePath(root), "quarantine"),
+    )
+    assert sorted(r["order_no"] for r in accepted + rejected_records) == sorted(r["order_no"] for r in judged)
+    assert {r["status"] for r in accepted} <= {"accepted", "accepted_with_warnings"}
+    assert rejected_records and all(r["status"] == "rejected" and r["reasons"] for r in rejected_records)
+    staging = tmp_path / "data" / "staging" / DAY.isoformat()
+    staged_files = sorted(p for folder in ("results", "validated", "quarantine") for p in (staging / folder).iterdir())
+    assert len(staged_files) == 9
+    before = {str(path): path.read_bytes() for path in staged_files}
     photos_before = sorted((tmp_path / "data" / "evidence").rglob("*.jpg"))
 
     assert run(dag, **conf).state == "success"
-    after = {path.name: path.read_bytes() for path in sorted(results[0].parent.iterdir())}
+    after = {str(path): path.read_bytes() for path in staged_files}
     assert after == before  # byte-identical staging
     assert sorted((tmp_path / "data" / "evidence").rglob("*.jpg")) == photos_before  # no duplicate photos
     assert simulator.stats()["throttled"] == 0
@@ -103,7 +119,8 @@ def test_empty_day_succeeds_with_nothing_mapped(dag: Any, airflow_db: str, tmp_p
     dag_run = run(dag, order_source={"kind": "list", "orders": []}, storage_root=f"file://{tmp_path}")
     assert dag_run.state == "success"
     states = {ti.task_id: ti.state for ti in dag_run.get_task_instances()}
-    assert states["fetch_ocr_results"] == "skipped" and states["summarize_fetch"] == "success"
+    assert states["fetch_ocr_results"] == "skipped" and states["validate_shard"] == "skipped"
+    assert states["quality_gate"] == "success"
 
 
 def test_staging_and_evidence_on_s3_encrypted_server_side(
@@ -125,3 +142,20 @@ def test_staging_and_evidence_on_s3_encrypted_server_side(
     for key in [k for k in keys if "results/" in k] + photos[:5]:
         assert s3.head_object(Bucket="kyc-staging", Key=key)["ServerSideEncryption"] == "AES256"
     assert Counter(r["order_no"] for r in records(ObjectStoragePath(root))) == Counter(orders[:60])
+
+
+@pytest.mark.parametrize(("mode", "state"), [("fail", "failed"), ("warn", "success")])
+def test_quality_gate_trips_past_its_threshold(
+    dag: Any, day: tuple[Any, list[str]], airflow_db: str, tmp_path: Path, mode: str, state: str
+) -> None:
+    _, orders = day
+    gate = {"max_rejected_share": 0.0, "max_no_result_share": 1.0, "mode": mode}
+    conf = {
+        "order_source": {"kind": "list", "orders": orders},
+        "storage_root": f"file://{tmp_path}",
+        "quality_gate": gate,
+    }
+    dag_run = run(dag, get_file=False, **conf)
+    assert dag_run.state == state
+    gate_ti = next(ti for ti in dag_run.get_task_instances() if ti.task_id == "quality_gate")
+    assert gate_ti.state == state

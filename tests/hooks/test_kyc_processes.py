@@ -68,4 +68,6 @@ def test_eight_processes_200_calls_each_share_one_token_per_window(
     times = sorted(counters["token_request_times"])
     assert len(times) >= 2, "the run must cross at least one refresh window"
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
-    assert min(gaps) >= REFRESH_SECONDS - 0.05, f"two token requests within one refresh window: {gaps}"
+    # Refresh is due REFRESH_SECONDS after the previous fetch started; arrival jitter under load is allowed
+    # for, while two processes refreshing in one window would show a gap of milliseconds.
+    assert min(gaps) >= REFRESH_SECONDS - 0.5, f"two token requests within one refresh window: {gaps}"

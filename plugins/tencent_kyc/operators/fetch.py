@@ -77,4 +77,4 @@ class TencentKycFetchOperator(BaseOperator):
             concurrency=concurrency,
             progress=Progress(label, count, self.log, self.progress_interval),
         )
-        return {"shard": index, **summary}
+        return {"shard": index, "order_date": self.shard["order_date"], "storage_root": layout.root, **summary}

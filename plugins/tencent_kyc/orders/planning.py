@@ -77,7 +77,7 @@ def plan_shards(layout: DayLayout, total: int, shard_size: int) -> list[dict[str
     """
     if shard_size < 1:
         raise ValueError(f"shard_size must be at least 1, got {shard_size}")
-    for stale in ("shards", "results"):  # an earlier run of this date may have had more shards
+    for stale in ("shards", "results", "validated", "quarantine"):  # an earlier run may have had more shards
         folder = layout.staging / stale
         if folder.exists():
             folder.rmdir(recursive=True)

@@ -1,0 +1,99 @@
+"""Validate a day's staged shards: find duplicate ID numbers across the day, then judge each shard's records.
+
+Each shard's fetched records (``results/``) are checked with :mod:`tencent_kyc.validation` and decided under
+a :class:`~tencent_kyc.validation.Policy`; accepted records go to ``validated/``, rejected ones to
+``quarantine/``, both with their status and reasons, deterministically (a re-run writes the same bytes).
+Records without a result (no_result, failed) are not judged: they stay in ``results/`` with their outcome.
+Only counts leave these functions.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any
+
+from airflow.sdk import ObjectStoragePath
+
+from tencent_kyc.api.results import Outcome
+from tencent_kyc.fetch.records import dumps
+from tencent_kyc.storage import DayLayout, open_for_write, write_bytes
+from tencent_kyc.validation import CHECKED_OUTCOMES, Finding, Policy, Status, check_record, decide, record_fingerprint
+from tencent_kyc.validation.warnings import side_warnings
+
+#: Neither side recognised: the order has a result, but nothing to check; rejected with both side codes.
+_NOT_RECOGNISED = [
+    Finding("side.front_missing", "portrait side not recognised"),
+    Finding("side.back_missing", "emblem side not recognised"),
+]
+
+
+def read_records(path: ObjectStoragePath) -> Iterator[dict[str, Any]]:
+    """Stream a shard's JSON Lines (gzip) records."""
+    with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            yield json.loads(line)
+
+
+def collect_duplicate_idcards(results: Iterable[ObjectStoragePath], layout: DayLayout) -> int:
+    """Write the fingerprints of ID numbers found on several orders of the day; returns how many."""
+    seen: Counter[str] = Counter()
+    for path in results:
+        seen.update(fp for record in read_records(path) if (fp := record_fingerprint(record)))
+    duplicates = sorted(fp for fp, count in seen.items() if count > 1)
+    write_bytes(layout.duplicate_idcards, "".join(f"{fp}\n" for fp in duplicates).encode())
+    return len(duplicates)
+
+
+def _judge(record: dict[str, Any], run_date: date, policy: Policy, duplicates: set[str]) -> dict[str, Any]:
+    if record["outcome"] == Outcome.NOT_RECOGNISED.value:
+        findings = _NOT_RECOGNISED
+    else:
+        findings = check_record(
+            record, run_date=run_date, clarity_threshold=policy.clarity_threshold, duplicate_idcards=duplicates
+        )
+    verdict = decide(findings, policy)
+    result = record.get("result") or {}
+    flags = {side: sorted(side_warnings(result, side).flags) for side in ("front", "back")}
+    return {**record, "status": verdict.status.value, "reasons": list(verdict.reasons), "warning_flags": flags}
+
+
+def validate_shard(index: int, layout: DayLayout, run_date: date, policy: Policy) -> dict[str, Any]:
+    """Judge one shard (cards must be valid on ``run_date``); returns counts by outcome, status and reason."""
+    duplicates = set(layout.duplicate_idcards.read_text().split()) if layout.duplicate_idcards.exists() else set()
+    by_outcome: Counter[str] = Counter()
+    by_status: Counter[str] = Counter()
+    by_reason: Counter[str] = Counter()
+    judged = (*CHECKED_OUTCOMES, Outcome.NOT_RECOGNISED.value)
+    with (
+        open_for_write(layout.validated(index)) as accepted_raw,
+        open_for_write(layout.quarantine(index)) as rejected_raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=accepted_raw, mtime=0) as accepted,
+        gzip.GzipFile(filename="", mode="wb", fileobj=rejected_raw, mtime=0) as rejected,
+    ):
+        for record in read_records(layout.results(index)):
+            by_outcome[record["outcome"]] += 1
+            if record["outcome"] not in judged:
+                continue
+            decided = _judge(record, run_date, policy, duplicates)
+            by_status[decided["status"]] += 1
+            by_reason.update(decided["reasons"])
+            (rejected if decided["status"] == Status.REJECTED else accepted).write(dumps(decided))
+    return {
+        "shard": index,
+        "records": sum(by_outcome.values()),
+        "by_outcome": dict(sorted(by_outcome.items())),
+        "by_status": dict(sorted(by_status.items())),
+        "by_reason": dict(sorted(by_reason.items())),
+    }
+
+
+def reason_table(by_reason: dict[str, int], policy: Policy, limit: int = 40) -> str:
+    """Counts per reason as a fixed-width table for the task log (codes and counts only)."""
+    rows = sorted(by_reason.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    lines = [f"{'reason':<32}{'count':>8}  effect"]
+    lines += [f"{code:<32}{count:>8}  {'rejects' if policy.rejects(code) else 'annotates'}" for code, count in rows]
+    return "\n".join(lines)
