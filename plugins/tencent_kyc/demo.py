@@ -80,7 +80,7 @@ def _report(var: Path, day: date) -> None:
     print("Fetch outcomes:")
     for outcome, count in sorted(Counter(r["outcome"] for r in results).items()):
         print(f"  {outcome:<28}{count:>6}")
-    print(f"  {"photos stored":<28}{len(photos):>6}")
+    print(f"  {'photos stored':<28}{len(photos):>6}")
     print("Validation (default policy):")
     for status, count in sorted(Counter(r["status"] for r in judged).items()):
         print(f"  {status:<28}{count:>6}")
