@@ -22,6 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tencent_kyc
+from oracle import NATION_NAMES, lawful_years, years_later
 from tencent_kyc.simulator.orders import Completion, FaultRates, OrderBook, SyntheticOrder
 
 DAY = date(2024, 6, 1)
@@ -32,19 +33,6 @@ PROVINCES = dict(
         "11:北京 12:天津 13:河北 14:山西 15:内蒙古 21:辽宁 22:吉林 23:黑龙江 31:上海 32:江苏 33:浙江 34:安徽 35:福建 "
         "36:江西 37:山东 41:河南 42:湖北 43:湖南 44:广东 45:广西 46:海南 50:重庆 51:四川 52:贵州 53:云南 54:西藏 "
         "61:陕西 62:甘肃 63:青海 64:宁夏 65:新疆 81:香港 82:澳门 83:台湾",
-    )
-)
-# GB/T 3304-1991 as the reference (§8.5) prints it; cards print the names without 族.
-NATION_NAMES = set(
-    re.findall(
-        r"\d\d (\S+?)族",
-        "01 汉族, 02 蒙古族, 03 回族, 04 藏族, 05 维吾尔族, 06 苗族, 07 彝族, 08 壮族, 09 布依族, 10 朝鲜族, "
-        "11 满族, 12 侗族, 13 瑶族, 14 白族, 15 土家族, 16 哈尼族, 17 哈萨克族, 18 傣族, 19 黎族, 20 傈僳族, "
-        "21 佤族, 22 畲族, 23 高山族, 24 拉祜族, 25 水族, 26 东乡族, 27 纳西族, 28 景颇族, 29 柯尔克孜族, "
-        "30 土族, 31 达斡尔族, 32 仫佬族, 33 羌族, 34 布朗族, 35 撒拉族, 36 毛南族, 37 仡佬族, 38 锡伯族, "
-        "39 阿昌族, 40 普米族, 41 塔吉克族, 42 怒族, 43 乌孜别克族, 44 俄罗斯族, 45 鄂温克族, 46 德昂族, "
-        "47 保安族, 48 裕固族, 49 京族, 50 塔塔尔族, 51 独龙族, 52 鄂伦春族, 53 赫哲族, 54 门巴族, 55 珞巴族, "
-        "56 基诺族",
     )
 )
 FRONT_KEYS = {
@@ -85,18 +73,6 @@ def _parse_day(text: str) -> date | None:
         return datetime.strptime(text, "%Y%m%d").date()
     except ValueError:
         return None
-
-
-def _years_later(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
-def _lawful_span(birth: date, issue: date) -> int | None:
-    age = issue.year - birth.year - ((issue.month, issue.day) < (birth.month, birth.day))
-    return 5 if age < 16 else 10 if age < 26 else 20 if age < 46 else None
 
 
 def _bitmap_ok(result: dict[str, str], side: str) -> bool:
@@ -146,8 +122,8 @@ def violations(result: dict[str, str], order_date: date) -> set[str]:
         if end is not None and end < order_date:
             broken.add("expired")
         if birth is not None:
-            span = _lawful_span(birth, start)
-            if (end is None) != (span is None) or (span is not None and end != _years_later(start, span)):
+            span = lawful_years(birth, start)
+            if (end is None) != (span is None) or (span is not None and end != years_later(start, span)):
                 broken.add("validity_band")
         if not _clarity_ok(result["backClarity"]):
             broken.add("back_clarity")

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tencent_kyc.validation as validation
+from oracle import lawful_years, years_later
 from tencent_kyc.validation import CODES, check_record, idcard_fingerprint, record_fingerprint
 from tencent_kyc.validation.idcard import NATIONS, PROVINCE_CODES, check_digit
 from tencent_kyc.validation.warnings import FLAGS
@@ -383,18 +384,6 @@ def check_char(first17: str) -> str:
     """The character that makes Σ aᵢ·2^(18−i) ≡ 1 (mod 11), X standing for 10 (ISO 7064 MOD 11-2, by search)."""
     total = sum(int(digit) * 2 ** (18 - position) for position, digit in enumerate(first17, start=1))
     return next(char for value, char in enumerate("0123456789X") if (total + value) % 11 == 1)
-
-
-def years_later(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
-def lawful_years(birth: date, issue: date) -> int | None:
-    age = issue.year - birth.year - ((issue.month, issue.day) < (birth.month, birth.day))
-    return 5 if age < 16 else 10 if age < 26 else 20 if age < 46 else None
 
 
 @st.composite
