@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import threading
 import time
 
@@ -42,3 +43,26 @@ def test_threads_share_the_rate_and_no_window_exceeds_it() -> None:
 def test_rate_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         RateLimiter(0)
+
+
+def test_late_threads_do_not_burst() -> None:
+    """Returns are spaced by the interval, less at most the few forgiven milliseconds, whoever woke late."""
+    limiter, lock = RateLimiter(100.0), threading.Lock()
+    stamps: list[float] = []
+
+    def worker() -> None:
+        for _ in range(20):
+            limiter.acquire()
+            with lock:
+                stamps.append(time.monotonic())
+            time.sleep(0.013)  # a thread busy elsewhere comes back late for its next slot
+
+    pool = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    stamps.sort()
+    gaps = [b - a for a, b in itertools.pairwise(stamps)]
+    assert min(gaps) >= 0.010 - 0.005 - 0.002
+    assert len(stamps) / (stamps[-1] - stamps[0]) <= 100 * 1.02
