@@ -33,6 +33,10 @@ def default_root() -> str:
     return os.environ.get(DEFAULT_ROOT_ENV) or f"file://{os.path.join(home, 'tencent_kyc_data')}"
 
 
+def is_local(path: ObjectStoragePath) -> bool:
+    return path.protocol in ("file", "local", "")
+
+
 def write_kwargs(path: ObjectStoragePath) -> dict[str, str]:
     """Extra arguments for ``path.open('wb')``: server-side encryption on S3, nothing locally."""
     return {"ServerSideEncryption": "AES256"} if path.protocol in ("s3", "s3a") else {}
@@ -40,7 +44,7 @@ def write_kwargs(path: ObjectStoragePath) -> dict[str, str]:
 
 def open_for_write(path: ObjectStoragePath) -> BinaryIO:
     """Open one object for (over)writing as a stream, creating local parent folders as needed."""
-    if path.protocol in ("file", "local", ""):
+    if is_local(path):
         path.parent.mkdir(parents=True, exist_ok=True)
     return cast(BinaryIO, path.open("wb", **write_kwargs(path)))
 
@@ -86,5 +90,6 @@ class DayLayout:
     def quarantine(self, index: int) -> ObjectStoragePath:
         return self.staging / "quarantine" / f"shard-{index:05d}.jsonl.gz"
 
-    def evidence(self, order_no: str, photo: str) -> ObjectStoragePath:
-        return ObjectStoragePath(self.root) / "evidence" / self.day.isoformat() / order_no / f"{photo}.jpg"
+    def evidence_folder(self, order_no: str) -> ObjectStoragePath:
+        """Holds ``<photo>.jpg`` for each photo of the order."""
+        return ObjectStoragePath(self.root) / "evidence" / self.day.isoformat() / order_no
