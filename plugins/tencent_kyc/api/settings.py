@@ -56,8 +56,8 @@ class ExtraField:
     parse: Callable[[Any], Any]
 
 
-def _number(minimum: float, maximum: float | None = None) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": ["number", "null"], "minimum": minimum}
+def _number(minimum: float, maximum: float | None = None, kind: str = "number") -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": [kind, "null"], "minimum": minimum}
     if maximum is not None:
         schema["maximum"] = maximum
     return schema
@@ -126,7 +126,7 @@ EXTRA_FIELDS: dict[str, ExtraField] = {
     "max_attempts": ExtraField(
         "Attempts per call",
         "Attempts for throttled or transient failures, with exponential backoff and jitter.",
-        {"type": ["integer", "null"], "minimum": 1, "maximum": 20, "default": 6},
+        {**_number(1, 20, "integer"), "default": 6},
         int,
     ),
     "backoff_seconds": ExtraField(
@@ -138,7 +138,7 @@ EXTRA_FIELDS: dict[str, ExtraField] = {
     "photo_retries": ExtraField(
         "Photo re-queries",
         "Re-queries when photos were asked for but are still empty (Tencent's ~1 s lag).",
-        {"type": ["integer", "null"], "minimum": 0, "maximum": 10, "default": 3},
+        {**_number(0, 10, "integer"), "default": 3},
         int,
     ),
     "photo_retry_interval": ExtraField(
@@ -147,7 +147,7 @@ EXTRA_FIELDS: dict[str, ExtraField] = {
     "pool_size": ExtraField(
         "HTTP connection pool size",
         "Keep-alive connections kept per host; at least the fetch concurrency.",
-        {"type": ["integer", "null"], "minimum": 1, "maximum": 512, "default": 32},
+        {**_number(1, 512, "integer"), "default": 32},
         int,
     ),
 }
