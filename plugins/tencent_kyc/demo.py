@@ -9,7 +9,6 @@ for that date with ``airflow dags test``. Everything lives under ``var/`` in the
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import sqlite3
@@ -21,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from airflow.sdk import ObjectStoragePath
 
 from tencent_kyc.simulator.config import SimulatorConfig
 from tencent_kyc.simulator.server import SimulatorServer
+from tencent_kyc.storage import read_jsonl_gz
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -64,11 +65,9 @@ def _airflow(env: dict[str, str], *args: str) -> None:
 
 
 def _records(folder: Path) -> list[dict[str, Any]]:
-    found = []
-    for shard in sorted(folder.glob("shard-*.jsonl.gz")):
-        with gzip.open(shard, "rt", encoding="utf-8") as handle:
-            found += [json.loads(line) for line in handle]
-    return found
+    return [
+        r for shard in sorted(folder.glob("shard-*.jsonl.gz")) for r in read_jsonl_gz(ObjectStoragePath(shard.as_uri()))
+    ]
 
 
 def _report(var: Path, day: date) -> None:

@@ -17,10 +17,14 @@ Objects written to S3 are encrypted server-side (SSE-S3, AES256).
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
 from airflow.sdk import ObjectStoragePath
 
@@ -47,6 +51,20 @@ def open_for_write(path: ObjectStoragePath) -> BinaryIO:
     if is_local(path):
         path.parent.mkdir(parents=True, exist_ok=True)
     return cast(BinaryIO, path.open("wb", **write_kwargs(path)))
+
+
+@contextmanager
+def write_jsonl_gz(path: ObjectStoragePath) -> Iterator[BinaryIO]:
+    """Stream a gzip JSON Lines object without timestamp or name, so identical lines give identical bytes."""
+    with open_for_write(path) as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as out:
+        yield cast(BinaryIO, out)
+
+
+def read_jsonl_gz(path: ObjectStoragePath) -> Iterator[dict[str, Any]]:
+    """Stream the records of a gzip JSON Lines object."""
+    with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            yield json.loads(line)
 
 
 def write_bytes(path: ObjectStoragePath, data: bytes) -> None:

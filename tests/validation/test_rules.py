@@ -280,10 +280,17 @@ CASES = [
         duplicates=frozenset({idcard_fingerprint(ID_X)}),
     ),
     Case("another number is no duplicate", {}, (), duplicates=frozenset({idcard_fingerprint(ID_X)})),
+    # a result with neither side recognised: only the side rules apply
+    Case(
+        "outcome 'not_recognised'",
+        {"frontCode": "66661006", "backCode": "66661007", "idcard": None},
+        ("side.front_missing", "side.back_missing"),
+        outcome="not_recognised",
+    ),
     # records without a result are not checked
     *(
         Case(f"outcome {outcome!r}", {"frontCode": "1", "idcard": None}, (), outcome=outcome)
-        for outcome in ("not_recognised", "no_result", "failed", None, "FETCHED", ["fetched"], {"fetched": 1})
+        for outcome in ("no_result", "failed", None, "FETCHED", ["fetched"], {"fetched": 1})
     ),
 ]
 

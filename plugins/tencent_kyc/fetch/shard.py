@@ -7,7 +7,6 @@ fixed key order, gzip without timestamp), so a retried or re-run shard overwrite
 
 from __future__ import annotations
 
-import gzip
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -21,7 +20,7 @@ from tencent_kyc.fetch.evidence import store_photos
 from tencent_kyc.fetch.progress import Progress
 from tencent_kyc.fetch.records import dumps, failure_record, result_record
 from tencent_kyc.hooks.kyc import TencentKycHook
-from tencent_kyc.storage import DayLayout, open_for_write
+from tencent_kyc.storage import DayLayout, write_jsonl_gz
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -73,7 +72,7 @@ def fetch_shard(
     """Fetch every order of the shard into ``output``; returns a small summary (counts only)."""
     started = time.monotonic()
     photos = fallbacks = queries = 0
-    with open_for_write(output) as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as out:
+    with write_jsonl_gz(output) as out:
         for record, spent in ordered_map(lambda o: fetch_order(hook, layout, get_file, o), orders, concurrency):
             out.write(dumps(record))
             queries += spent

@@ -9,52 +9,33 @@ Only counts leave these functions.
 
 from __future__ import annotations
 
-import gzip
-import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from airflow.sdk import ObjectStoragePath
 
-from tencent_kyc.api.results import Outcome
 from tencent_kyc.fetch.records import dumps
-from tencent_kyc.storage import DayLayout, open_for_write, write_bytes
-from tencent_kyc.validation import CHECKED_OUTCOMES, Finding, Policy, Status, check_record, decide, record_fingerprint
+from tencent_kyc.storage import DayLayout, read_jsonl_gz, write_bytes, write_jsonl_gz
+from tencent_kyc.validation import CHECKED_OUTCOMES, Policy, Status, check_record, decide, record_fingerprint
 from tencent_kyc.validation.warnings import side_warnings
-
-#: Neither side recognised: the order has a result, but nothing to check; rejected with both side codes.
-_NOT_RECOGNISED = [
-    Finding("side.front_missing", "portrait side not recognised"),
-    Finding("side.back_missing", "emblem side not recognised"),
-]
-
-
-def read_records(path: ObjectStoragePath) -> Iterator[dict[str, Any]]:
-    """Stream a shard's JSON Lines (gzip) records."""
-    with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            yield json.loads(line)
 
 
 def collect_duplicate_idcards(results: Iterable[ObjectStoragePath], layout: DayLayout) -> int:
     """Write the fingerprints of ID numbers found on several orders of the day; returns how many."""
     seen: Counter[str] = Counter()
     for path in results:
-        seen.update(fp for record in read_records(path) if (fp := record_fingerprint(record)))
+        seen.update(fp for record in read_jsonl_gz(path) if (fp := record_fingerprint(record)))
     duplicates = sorted(fp for fp, count in seen.items() if count > 1)
     write_bytes(layout.duplicate_idcards, "".join(f"{fp}\n" for fp in duplicates).encode())
     return len(duplicates)
 
 
 def _judge(record: dict[str, Any], run_date: date, policy: Policy, duplicates: set[str]) -> dict[str, Any]:
-    if record["outcome"] == Outcome.NOT_RECOGNISED.value:
-        findings = _NOT_RECOGNISED
-    else:
-        findings = check_record(
-            record, run_date=run_date, clarity_threshold=policy.clarity_threshold, duplicate_idcards=duplicates
-        )
+    findings = check_record(
+        record, run_date=run_date, clarity_threshold=policy.clarity_threshold, duplicate_idcards=duplicates
+    )
     verdict = decide(findings, policy)
     result = record.get("result") or {}
     flags = {side: sorted(side_warnings(result, side).flags) for side in ("front", "back")}
@@ -67,16 +48,10 @@ def validate_shard(index: int, layout: DayLayout, run_date: date, policy: Policy
     by_outcome: Counter[str] = Counter()
     by_status: Counter[str] = Counter()
     by_reason: Counter[str] = Counter()
-    judged = (*CHECKED_OUTCOMES, Outcome.NOT_RECOGNISED.value)
-    with (
-        open_for_write(layout.validated(index)) as accepted_raw,
-        open_for_write(layout.quarantine(index)) as rejected_raw,
-        gzip.GzipFile(filename="", mode="wb", fileobj=accepted_raw, mtime=0) as accepted,
-        gzip.GzipFile(filename="", mode="wb", fileobj=rejected_raw, mtime=0) as rejected,
-    ):
-        for record in read_records(layout.results(index)):
+    with write_jsonl_gz(layout.validated(index)) as accepted, write_jsonl_gz(layout.quarantine(index)) as rejected:
+        for record in read_jsonl_gz(layout.results(index)):
             by_outcome[record["outcome"]] += 1
-            if record["outcome"] not in judged:
+            if record["outcome"] not in CHECKED_OUTCOMES:
                 continue
             decided = _judge(record, run_date, policy, duplicates)
             by_status[decided["status"]] += 1

@@ -2,9 +2,9 @@
 
 ``check_record`` lists the rules a record breaks as ``Finding(code, message)``; ``decide`` turns them into a
 ``Verdict`` under a ``Policy`` (rejecting codes; every other finding annotates). Only records with a result
-(outcome ``fetched``, ``front_only``, ``back_only``) are checked, and only the fields of the sides Tencent
-recognised. The ID number is compared across orders by ``idcard_fingerprint`` only. Messages never hold
-personal data. Codes are stable; their meanings (also in ``rules.CODES``):
+(outcome ``fetched``, ``front_only``, ``back_only``, ``not_recognised``) are checked, and only the fields of
+the sides Tencent recognised. The ID number is compared across orders by ``idcard_fingerprint`` only.
+Messages never hold personal data. Codes are stable; their meanings (also in ``rules.CODES``):
 
 =========================  ===============================================================================
 Code                       Meaning

@@ -33,9 +33,11 @@ from tencent_kyc.validation.idcard import (
 from tencent_kyc.validation.warnings import FLAG_MEANINGS, FLAGS, side_warnings
 
 SIDES = ("front", "back")
-#: The staged outcomes that carry a result; the others (not_recognised, no_result, failed) are counted by the
-#: caller, not checked.
-CHECKED_OUTCOMES = frozenset(outcome.value for outcome in (Outcome.FETCHED, Outcome.FRONT_ONLY, Outcome.BACK_ONLY))
+#: The staged outcomes that carry a result (not_recognised: a result with neither side recognised, which the
+#: side rules report); the others (no_result, failed) are counted by the caller, not checked.
+CHECKED_OUTCOMES = frozenset(
+    outcome.value for outcome in (Outcome.FETCHED, Outcome.FRONT_ONLY, Outcome.BACK_ONLY, Outcome.NOT_RECOGNISED)
+)
 #: Years of age-band slack. The band is fixed by the age at application, and the card is issued (and its validity
 #: starts) later: within 60 days by the ID Card Law, 90 in remote areas, and a year is allowed here for backlogs.
 #: So a card may carry the band of an age up to this much younger than its age at issue — never an older one.
