@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from collections import Counter
 from collections.abc import Callable
@@ -15,6 +14,8 @@ import pytest
 import requests
 from airflow.dag_processing.dagbag import DagBag
 from airflow.sdk import ObjectStoragePath
+
+from tencent_kyc.storage import read_jsonl_gz
 
 DAG_ID = "tencent_kyc_ocr_daily"
 DAGS = Path(__file__).resolve().parents[2] / "dags"
@@ -33,11 +34,8 @@ def run(dag: Any, **conf: Any) -> Any:
 
 
 def records(root: ObjectStoragePath, folder: str = "results") -> list[dict[str, Any]]:
-    found = []
-    for shard in sorted((root / "staging" / DAY.isoformat() / folder).iterdir()):
-        with shard.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as handle:
-            found += [json.loads(line) for line in handle]
-    return found
+    shards = sorted((root / "staging" / DAY.isoformat() / folder).iterdir())
+    return [record for shard in shards for record in read_jsonl_gz(shard)]
 
 
 @pytest.fixture

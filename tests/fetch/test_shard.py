@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import json
 import logging
 import os
 import signal
@@ -19,11 +18,12 @@ from typing import Any
 
 import pytest
 import requests
+from airflow.sdk import ObjectStoragePath
 
 from tencent_kyc.fetch.progress import Progress
 from tencent_kyc.fetch.shard import fetch_shard, ordered_map
 from tencent_kyc.hooks.kyc import TencentKycHook
-from tencent_kyc.storage import DayLayout
+from tencent_kyc.storage import DayLayout, read_jsonl_gz
 
 DAY = date(2026, 11, 27)
 WORKER = """
@@ -32,7 +32,7 @@ from datetime import date
 from tencent_kyc.fetch.progress import Progress
 from tencent_kyc.fetch.shard import fetch_shard
 from tencent_kyc.hooks.kyc import TencentKycHook
-from tencent_kyc.storage import DayLayout
+from tencent_kyc.storage import DayLayout, read_jsonl_gz
 root, orders = sys.argv[1], sys.argv[2].split(",")
 layout = DayLayout(root, date(2026, 11, 27))
 progress = Progress("shard", len(orders), logging.getLogger("w"), 1)
@@ -41,8 +41,7 @@ fetch_shard(TencentKycHook(), orders, layout, layout.results(0), get_file=True, 
 
 
 def read(path: Path) -> list[dict[str, Any]]:
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle]
+    return list(read_jsonl_gz(ObjectStoragePath(path.as_uri())))
 
 
 def run_shard(root: Path, orders: list[str], **kwargs: Any) -> dict[str, Any]:
