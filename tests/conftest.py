@@ -139,3 +139,18 @@ def postgres_conn_id(postgres_dsn: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """The test PostgreSQL as the Airflow connection ``kyc_test_postgres``."""
     monkeypatch.setenv("AIRFLOW_CONN_KYC_TEST_POSTGRES", postgres_dsn)
     return "kyc_test_postgres"
+
+
+@pytest.fixture
+def postgres_schema(postgres_dsn: str) -> Iterator[str]:
+    """A fresh schema in the test PostgreSQL, dropped afterwards."""
+    import uuid
+
+    import psycopg
+
+    schema = f"wh_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_dsn, autocommit=True) as connection:
+        connection.execute(f"CREATE SCHEMA {schema}")
+    yield schema
+    with psycopg.connect(postgres_dsn, autocommit=True) as connection:
+        connection.execute(f"DROP SCHEMA {schema} CASCADE")

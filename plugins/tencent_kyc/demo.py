@@ -2,8 +2,9 @@
 
 It starts the bundled Tencent KYC simulator, seeds a demo order database (SQLite) for one date from the
 simulator's orders (plus a duplicate and a malformed number, to show the cleaning), points the
-``tencent_kyc_default`` and ``tencent_kyc_orders`` connections at them, and runs ``tencent_kyc_ocr_daily``
-for that date with ``airflow dags test``. Everything lives under ``var/`` in the repository.
+``tencent_kyc_default`` and ``tencent_kyc_orders`` connections at them and ``tencent_kyc_warehouse`` at an
+embedded SQLite warehouse, runs ``tencent_kyc_ocr_daily`` for that date with ``airflow dags test``, and ends
+with a query of the day's rows in the warehouse. Everything lives under ``var/`` in the repository.
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ from tencent_kyc.simulator.server import SimulatorServer
 from tencent_kyc.storage import read_jsonl_gz
 
 REPO = Path(__file__).resolve().parents[2]
+#: The demo's HMAC key for ID numbers in the warehouse (a real deployment keeps its own in a secrets backend).
+DEMO_PII_KEY = "demo-pii-key-not-for-production"
+QUERY = """SELECT s.status, COUNT(*) AS orders, SUM(r.validation_status = 'accepted') AS clean,
+       MIN(r.name) AS a_name, MIN(r.idcard) AS an_id_number
+FROM kyc_order_status s LEFT JOIN kyc_ocr_results r USING (order_no)
+WHERE s.order_date = ? GROUP BY s.status ORDER BY orders DESC"""
 
 
 def _seed_orders(database: Path, day: date, orders: list[str]) -> None:
@@ -40,7 +47,7 @@ def _seed_orders(database: Path, day: date, orders: list[str]) -> None:
         )
 
 
-def _environment(var: Path, simulator: SimulatorServer, database: Path) -> dict[str, str]:
+def _environment(var: Path, simulator: SimulatorServer, database: Path, warehouse: Path) -> dict[str, str]:
     kyc = {
         "conn_type": "tencent_kyc",
         "host": simulator.url,
@@ -56,6 +63,8 @@ def _environment(var: Path, simulator: SimulatorServer, database: Path) -> dict[
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW_CONN_TENCENT_KYC_DEFAULT": json.dumps(kyc),
         "AIRFLOW_CONN_TENCENT_KYC_ORDERS": json.dumps({"conn_type": "sqlite", "host": str(database)}),
+        "AIRFLOW_CONN_TENCENT_KYC_WAREHOUSE": json.dumps({"conn_type": "sqlite", "host": str(warehouse)}),
+        "AIRFLOW_CONN_TENCENT_KYC_PII": json.dumps({"conn_type": "generic", "password": DEMO_PII_KEY}),
         "TENCENT_KYC_STORAGE_ROOT": f"file://{var / 'data'}",
     }
 
@@ -68,6 +77,19 @@ def _records(folder: Path) -> list[dict[str, Any]]:
     return [
         r for shard in sorted(folder.glob("shard-*.jsonl.gz")) for r in read_jsonl_gz(ObjectStoragePath(shard.as_uri()))
     ]
+
+
+def _query(warehouse: Path, day: date) -> None:
+    """Show the day's rows in the warehouse, with the query that reads them."""
+    with sqlite3.connect(warehouse) as connection:
+        cursor = connection.execute(QUERY, (day.isoformat(),))
+        header = [column[0] for column in cursor.description]
+        rows = cursor.fetchall()
+    print(f"\nThe warehouse (SQLite {warehouse}):\n\n{QUERY.replace('?', repr(day.isoformat()))};\n")
+    print("  ".join(f"{name:<18}" for name in header))
+    for row in rows:
+        print("  ".join(f"{'' if value is None else str(value)[:18]:<18}" for value in row))
+    print(f'\nMore: sqlite3 {warehouse} "SELECT * FROM kyc_sync_runs"')
 
 
 def _report(var: Path, day: date) -> None:
@@ -107,13 +129,14 @@ def main(argv: list[str] | None = None) -> None:
     with SimulatorServer(config) as simulator:
         print(f"Simulator on {simulator.url} (WBappid {config.app_id}, quota {config.qps} QPS)")
         orders = requests.get(f"{simulator.url}/admin/orders", params={"date": args.date.isoformat()}, timeout=60)
-        database = var / "demo" / "orders.db"
+        database, warehouse = var / "demo" / "orders.db", var / "demo" / "warehouse.db"
         _seed_orders(database, args.date, list(orders.json()["orders"]))
-        env = _environment(var, simulator, database)
+        env = _environment(var, simulator, database, warehouse)
         _airflow(env, "db", "migrate")
         conf = json.dumps({"order_date": args.date.isoformat()})
         _airflow(env, "dags", "test", "tencent_kyc_ocr_daily", "--conf", conf)
     _report(var, args.date)
+    _query(warehouse, args.date)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,9 @@ of adding to it::
     <root>/staging/<yyyy-mm-dd>/duplicate_idcards.txt      fingerprints of ID numbers on several orders of the day
     <root>/staging/<yyyy-mm-dd>/validated/shard-00000.jsonl.gz   accepted records, with status and reasons
     <root>/staging/<yyyy-mm-dd>/quarantine/shard-00000.jsonl.gz  rejected records, with reasons
+    <root>/staging/<yyyy-mm-dd>/carried_over.jsonl         earlier orders queried again today, with their date
+    <root>/staging/<yyyy-mm-dd>/load/kyc_ocr_results-00000.csv.gz    a shard's result rows (PII policy applied)
+    <root>/staging/<yyyy-mm-dd>/load/kyc_order_history-00000.csv.gz  a shard's order history rows (all its orders)
     <root>/evidence/<yyyy-mm-dd>/<order_no>/<photo>.jpg     ID-card photos kept as evidence
 
 Objects written to S3 are encrypted server-side (SSE-S3, AES256).
@@ -54,8 +57,8 @@ def open_for_write(path: ObjectStoragePath) -> BinaryIO:
 
 
 @contextmanager
-def write_jsonl_gz(path: ObjectStoragePath) -> Iterator[BinaryIO]:
-    """Stream a gzip JSON Lines object without timestamp or name, so identical lines give identical bytes."""
+def write_gzip(path: ObjectStoragePath) -> Iterator[BinaryIO]:
+    """Stream a gzip object (JSON Lines, CSV) without timestamp or name, so identical lines give identical bytes."""
     with open_for_write(path) as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as out:
         yield cast(BinaryIO, out)
 
@@ -107,6 +110,18 @@ class DayLayout:
 
     def quarantine(self, index: int) -> ObjectStoragePath:
         return self.staging / "quarantine" / f"shard-{index:05d}.jsonl.gz"
+
+    @property
+    def carried_over(self) -> ObjectStoragePath:
+        return self.staging / "carried_over.jsonl"
+
+    @property
+    def load(self) -> ObjectStoragePath:
+        """The warehouse rows, ready for COPY (``results-*`` and ``history-*``, gzip CSV)."""
+        return self.staging / "load"
+
+    def load_rows(self, table: str, index: int) -> ObjectStoragePath:
+        return self.load / f"{table}-{index:05d}.csv.gz"
 
     def evidence_folder(self, order_no: str) -> ObjectStoragePath:
         """Holds ``<photo>.jpg`` for each photo of the order."""

@@ -1,11 +1,14 @@
-"""The daily DAG end to end with ``dag.test()`` against the simulator, on local files and on S3 (moto)."""
+"""The daily DAG end to end with ``dag.test()`` against the simulator, on local files and on S3 (moto), loading
+into a SQLite (and once a PostgreSQL) warehouse."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from collections import Counter
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +19,33 @@ from airflow.dag_processing.dagbag import DagBag
 from airflow.sdk import ObjectStoragePath
 
 from tencent_kyc.storage import read_jsonl_gz
+from tencent_kyc.warehouse.base import Warehouse
+from tencent_kyc.warehouse.schema import RUNS
+from warehouse_helpers import dump, postgres_connection, query
 
 DAG_ID = "tencent_kyc_ocr_daily"
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 DAY = date(2026, 11, 27)
+PII_KEY = "a-test-key-of-32-characters-long"
+
+
+@pytest.fixture(autouse=True)
+def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The default warehouse connection on a fresh SQLite file, and the HMAC key connection."""
+    database = tmp_path / "warehouse.db"
+    monkeypatch.setenv("AIRFLOW_CONN_TENCENT_KYC_WAREHOUSE", json.dumps({"conn_type": "sqlite", "host": str(database)}))
+    monkeypatch.setenv("AIRFLOW_CONN_TENCENT_KYC_PII", json.dumps({"conn_type": "generic", "password": PII_KEY}))
+    return database
+
+
+def warehouse_query(sql: str) -> list[tuple[Any, ...]]:
+    return query(Warehouse.for_connection("tencent_kyc_warehouse"), sql)
+
+
+def tables(exclude: tuple[str, ...] = (RUNS.name,)) -> dict[str, Any]:
+    """The warehouse's tables (a re-run replaces the run row, timings included, so it is left out)."""
+    found = dump(Warehouse.for_connection("tencent_kyc_warehouse"))
+    return {name: rows for name, rows in found.items() if name not in exclude}
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +80,10 @@ def test_the_dag_loads_with_its_tasks(dag: Any) -> None:
         "find_duplicate_ids",
         "validate_shard",
         "quality_gate",
+        "load_warehouse",
+        "run_summary",
     }
+    assert [asset.name for asset in dag.task_dict["load_warehouse"].outlets] == ["kyc_ocr_results"]
     assert dag.doc_md and "quota" in dag.doc_md
 
 
@@ -82,15 +111,32 @@ def test_every_order_ends_with_one_outcome_and_reruns_are_identical(
     assert {r["status"] for r in accepted} <= {"accepted", "accepted_with_warnings"}
     assert rejected_records and all(r["status"] == "rejected" and r["reasons"] for r in rejected_records)
     staging = tmp_path / "data" / "staging" / DAY.isoformat()
-    staged_files = sorted(p for folder in ("results", "validated", "quarantine") for p in (staging / folder).iterdir())
-    assert len(staged_files) == 9
+    folders = ("results", "validated", "quarantine", "load")
+    staged_files = sorted(p for folder in folders for p in (staging / folder).iterdir())
+    assert len(staged_files) == 15
     before = {str(path): path.read_bytes() for path in staged_files}
     photos_before = sorted((tmp_path / "data" / "evidence").rglob("*.jpg"))
+
+    # The warehouse: every order exactly once, in the state its record says, ID numbers as HMACs.
+    warehouse = tables()
+    assert Counter(row[0] for row in warehouse["kyc_order_status"]) == Counter(orders)
+    wanted = {"fetched": "loaded", "front_only": "loaded", "back_only": "loaded", "no_result": "no_result"}
+    states = dict(warehouse_query("SELECT order_no, status FROM kyc_order_status"))
+    for record in first:
+        judged_as = next((r["status"] for r in rejected_records if r["order_no"] == record["order_no"]), None)
+        assert states[record["order_no"]] == ("quarantined" if judged_as else wanted[record["outcome"]])
+    hashed = dict(warehouse_query("SELECT order_no, idcard FROM kyc_ocr_results"))
+    assert len(hashed) == len(judged)
+    for record in judged:
+        number = record["result"].get("idcard")
+        expected = hmac.new(PII_KEY.encode(), number.upper().encode(), hashlib.sha256).hexdigest() if number else None
+        assert hashed[record["order_no"]] == expected
 
     assert run(dag, **conf).state == "success"
     after = {str(path): path.read_bytes() for path in staged_files}
     assert after == before  # byte-identical staging
     assert sorted((tmp_path / "data" / "evidence").rglob("*.jpg")) == photos_before  # no duplicate photos
+    assert tables() == warehouse  # identical warehouse
     assert simulator.stats()["throttled"] == 0
 
 
@@ -118,7 +164,9 @@ def test_empty_day_succeeds_with_nothing_mapped(dag: Any, airflow_db: str, tmp_p
     assert dag_run.state == "success"
     states = {ti.task_id: ti.state for ti in dag_run.get_task_instances()}
     assert states["fetch_ocr_results"] == "skipped" and states["validate_shard"] == "skipped"
-    assert states["quality_gate"] == "success"
+    assert states["quality_gate"] == states["load_warehouse"] == states["run_summary"] == "success"
+    runs = warehouse_query("SELECT run_date, orders, rows_loaded FROM kyc_sync_runs")
+    assert runs == [(DAY.isoformat(), 0, 0)]
 
 
 def test_staging_and_evidence_on_s3_encrypted_server_side(
@@ -157,3 +205,72 @@ def test_quality_gate_trips_past_its_threshold(
     assert dag_run.state == state
     gate_ti = next(ti for ti in dag_run.get_task_instances() if ti.task_id == "quality_gate")
     assert gate_ti.state == state
+
+
+DAYS = [date(2026, 11, 1) + timedelta(days=n) for n in range(4)]
+
+
+def test_late_results_are_loaded_on_day_2_and_3_and_the_rest_expires_on_day_4(
+    dag: Any, simulator_factory: Callable[..., Any], kyc_connection: Any, airflow_db: str, tmp_path: Path
+) -> None:
+    rates = (("late", 0.25), ("never_completed", 0.1))
+    simulator = simulator_factory(qps=200, orders_per_day=40, order_rates=rates, photo_lag_seconds=0)
+    kyc_connection(simulator, qps_quota=200, backoff_seconds=0.05)
+    book = simulator.simulator.book
+    first_day = book.order_numbers(DAYS[0])
+    late = {n: [o for o in first_day if f"late:{n}" in book.lookup(o).injected] for n in (1, 2)}
+    never = [o for o in first_day if "completion:never" in book.lookup(o).injected]
+    assert late[1] and late[2] and never
+    conf = {"storage_root": f"file://{tmp_path}/data", "get_file": False, "quality_gate": {"mode": "warn"}}
+    warehouse = Warehouse.for_connection("tencent_kyc_warehouse")
+
+    def status_of(orders: list[str]) -> set[tuple[Any, ...]]:
+        """The distinct (status, attempts, last attempt) of ``orders``; loaded and quarantined both mean 'result'."""
+        rows = query(warehouse, "SELECT order_no, status, attempts, last_attempt_date FROM kyc_order_status")
+        found = {("result" if r[1] in ("loaded", "quarantined") else r[1], *r[2:]) for r in rows if r[0] in orders}
+        assert len([r for r in rows if r[0] in orders]) == len(orders)
+        return found
+
+    for day in DAYS:
+        simulator.update_config(today=day)
+        source = {"kind": "list", "orders": book.order_numbers(day)}
+        assert dag.test(run_conf={**conf, "order_date": day.isoformat(), "order_source": source}).state == "success"
+        if day == DAYS[1]:
+            assert status_of(late[1]) == {("result", 2, "2026-11-02")}
+            assert status_of(late[2]) == {("no_result", 2, "2026-11-02")}
+        if day == DAYS[2]:
+            assert status_of(late[2]) == {("result", 3, "2026-11-03")}
+    assert status_of(never) == {("expired", 3, "2026-11-03")}
+    runs = query(warehouse, "SELECT run_date, orders, carried_over, expired FROM kyc_sync_runs ORDER BY run_date")
+    assert [row[3] for row in runs] == [0, 0, 0, len(never)]
+    assert runs[1][2] == len(late[1]) + len(late[2]) + len(never)
+    late_rows = warehouse_query(
+        "SELECT order_no, order_date, run_date FROM kyc_ocr_results WHERE order_date='2026-11-01'"
+    )
+    late_rows = [row for row in late_rows if row[2] != "2026-11-01"]
+    assert sorted(late_rows) == sorted(
+        [(o, "2026-11-01", "2026-11-02") for o in late[1]] + [(o, "2026-11-01", "2026-11-03") for o in late[2]]
+    )
+
+
+def test_the_dag_loads_into_postgresql(
+    dag: Any, day: tuple[Any, list[str]], airflow_db: str, tmp_path: Path, postgres_dsn: str,
+    postgres_schema: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    _, orders = day
+    monkeypatch.setenv("AIRFLOW_CONN_KYC_PG_WAREHOUSE", postgres_connection(postgres_dsn, postgres_schema))
+    conf = {"order_source": {"kind": "list", "orders": orders}, "storage_root": f"file://{tmp_path}"}
+    assert run(dag, get_file=False, warehouse_conn_id="kyc_pg_warehouse", **conf).state == "success"
+    warehouse = Warehouse.for_connection("kyc_pg_warehouse")
+    assert sorted(row[0] for row in query(warehouse, "SELECT order_no FROM kyc_order_status")) == sorted(orders)
+    assert query(warehouse, "SELECT orders FROM kyc_sync_runs") == [(len(orders),)]
+
+
+def test_a_missing_key_connection_fails_before_any_request(
+    dag: Any, day: tuple[Any, list[str]], airflow_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    simulator, orders = day
+    monkeypatch.delenv("AIRFLOW_CONN_TENCENT_KYC_PII")
+    conf = {"order_source": {"kind": "list", "orders": orders}, "storage_root": f"file://{tmp_path}"}
+    assert run(dag, **conf).state == "failed"
+    assert sum(simulator.stats()["requests"].values()) == 0

@@ -20,7 +20,7 @@ from tencent_kyc.fetch.evidence import store_photos
 from tencent_kyc.fetch.progress import Progress
 from tencent_kyc.fetch.records import dumps, failure_record, result_record
 from tencent_kyc.hooks.kyc import TencentKycHook
-from tencent_kyc.storage import DayLayout, write_jsonl_gz
+from tencent_kyc.storage import DayLayout, write_gzip
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -72,7 +72,7 @@ def fetch_shard(
     """Fetch every order of the shard into ``output``; returns a small summary (counts only)."""
     started = time.monotonic()
     photos = fallbacks = queries = 0
-    with write_jsonl_gz(output) as out:
+    with write_gzip(output) as out:
         for record, spent in ordered_map(lambda o: fetch_order(hook, layout, get_file, o), orders, concurrency):
             out.write(dumps(record))
             queries += spent

@@ -9,6 +9,7 @@ import json
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from tencent_kyc.api.errors import InvalidOrderNumberError
@@ -63,6 +64,22 @@ def clean_orders(values: Iterable[Any], layout: DayLayout) -> OrderList:
     return OrderList(str(layout.orders), len(seen), duplicates, rejected, str(layout.rejected_orders))
 
 
+def write_carried_over(layout: DayLayout, carried: Iterable[tuple[str, date]]) -> int:
+    """Record the earlier orders queried again today with their order date (validation and the warehouse
+    date them by it); returns how many."""
+    lines = [json.dumps({"order_no": order, "order_date": day.isoformat()}) + "\n" for order, day in carried]
+    write_bytes(layout.carried_over, "".join(lines).encode())
+    return len(lines)
+
+
+def read_carried_over(layout: DayLayout) -> dict[str, date]:
+    """Order number → order date of the day's carried-over orders (empty if none were recorded)."""
+    if not layout.carried_over.exists():
+        return {}
+    with layout.carried_over.open("r", encoding="utf-8") as handle:
+        return {row["order_no"]: date.fromisoformat(row["order_date"]) for row in map(json.loads, handle)}
+
+
 def _read_orders(layout: DayLayout) -> Iterator[str]:
     with layout.orders.open("r", encoding="utf-8") as handle:
         for line in handle:
@@ -77,7 +94,7 @@ def plan_shards(layout: DayLayout, total: int, shard_size: int) -> list[dict[str
     """
     if shard_size < 1:
         raise ValueError(f"shard_size must be at least 1, got {shard_size}")
-    for stale in ("shards", "results", "validated", "quarantine"):  # an earlier run may have had more shards
+    for stale in ("shards", "results", "validated", "quarantine", "load"):  # an earlier run may have had more shards
         folder = layout.staging / stale
         if folder.exists():
             folder.rmdir(recursive=True)

@@ -59,6 +59,7 @@ def evaluate(summaries: Iterable[Mapping[str, Any]], gate: GateThresholds) -> di
         "orders": orders,
         "by_outcome": dict(sorted(by_outcome.items())),
         "by_status": dict(sorted(by_status.items())),
+        "by_reason": dict(sorted(by_reason.items())),
         "rejected_share": round(rejected_share, 4),
         "no_result_share": round(no_result_share, 4),
         "top_reasons": top,

@@ -4,22 +4,25 @@ Each shard's fetched records (``results/``) are checked with :mod:`tencent_kyc.v
 a :class:`~tencent_kyc.validation.Policy`; accepted records go to ``validated/``, rejected ones to
 ``quarantine/``, both with their status and reasons, deterministically (a re-run writes the same bytes).
 Records without a result (no_result, failed) are not judged: they stay in ``results/`` with their outcome.
+In the same pass every record becomes its warehouse rows (``load/``, see :mod:`tencent_kyc.warehouse.rows`).
 Only counts leave these functions.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
 from airflow.sdk import ObjectStoragePath
 
 from tencent_kyc.fetch.records import dumps
-from tencent_kyc.storage import DayLayout, read_jsonl_gz, write_bytes, write_jsonl_gz
+from tencent_kyc.storage import DayLayout, read_jsonl_gz, write_bytes, write_gzip
 from tencent_kyc.validation import CHECKED_OUTCOMES, Policy, Status, check_record, decide, record_fingerprint
 from tencent_kyc.validation.warnings import side_warnings
+from tencent_kyc.warehouse.pii import PiiPolicy
+from tencent_kyc.warehouse.rows import row_writer
 
 
 def collect_duplicate_idcards(results: Iterable[ObjectStoragePath], layout: DayLayout) -> int:
@@ -42,21 +45,39 @@ def _judge(record: dict[str, Any], run_date: date, policy: Policy, duplicates: s
     return {**record, "status": verdict.status.value, "reasons": list(verdict.reasons), "warning_flags": flags}
 
 
-def validate_shard(index: int, layout: DayLayout, run_date: date, policy: Policy) -> dict[str, Any]:
-    """Judge one shard (cards must be valid on ``run_date``); returns counts by outcome, status and reason."""
+def validate_shard(
+    index: int,
+    layout: DayLayout,
+    policy: Policy,
+    *,
+    order_dates: Mapping[str, date],
+    pii: PiiPolicy,
+    key: bytes | None,
+) -> dict[str, Any]:
+    """Judge one shard and stage its warehouse rows; returns counts by outcome, status and reason.
+
+    Cards must be valid on their order's date: ``order_dates`` for orders carried over from earlier days,
+    the layout's day for the others (so a re-run judges alike).
+    """
     duplicates = set(layout.duplicate_idcards.read_text().split()) if layout.duplicate_idcards.exists() else set()
     by_outcome: Counter[str] = Counter()
     by_status: Counter[str] = Counter()
     by_reason: Counter[str] = Counter()
-    with write_jsonl_gz(layout.validated(index)) as accepted, write_jsonl_gz(layout.quarantine(index)) as rejected:
+    with (
+        write_gzip(layout.validated(index)) as accepted,
+        write_gzip(layout.quarantine(index)) as rejected,
+        row_writer(layout, index, order_dates, pii, key) as rows,
+    ):
         for record in read_jsonl_gz(layout.results(index)):
             by_outcome[record["outcome"]] += 1
             if record["outcome"] not in CHECKED_OUTCOMES:
+                rows.add(record)
                 continue
-            decided = _judge(record, run_date, policy, duplicates)
+            decided = _judge(record, order_dates.get(record["order_no"], layout.day), policy, duplicates)
             by_status[decided["status"]] += 1
             by_reason.update(decided["reasons"])
             (rejected if decided["status"] == Status.REJECTED else accepted).write(dumps(decided))
+            rows.add(decided)
     return {
         "shard": index,
         "records": sum(by_outcome.values()),

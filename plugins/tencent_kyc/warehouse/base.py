@@ -1,0 +1,159 @@
+"""The warehouse seam: one class per dialect, chosen by the warehouse connection's type.
+
+Every write is one transaction on one connection: the batch is staged into temporary tables (the only part
+that differs per dialect: SQLite inserts, PostgreSQL ``COPY FROM STDIN``, Redshift ``COPY`` from S3), then
+merged by the shared SQL in :mod:`.sql`. A crash before the commit leaves the tables as they were, and a
+retry stages and merges the same rows again: nothing is lost and nothing doubled.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, ClassVar
+
+from airflow.sdk import BaseHook
+
+from tencent_kyc.storage import DayLayout
+from tencent_kyc.warehouse import sql
+from tencent_kyc.warehouse.schema import HISTORY, RESULTS, RUNS, STAGED, Dialect, schema_statements
+
+log = logging.getLogger(__name__)
+
+
+class WarehouseError(ValueError):
+    """The warehouse connection or its storage cannot be used; raised before anything is fetched."""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What one load merged (small enough for XCom)."""
+
+    results: int
+    history: int
+
+    def as_xcom(self) -> dict[str, int]:
+        return {"results": self.results, "history": self.history}
+
+
+class Warehouse(ABC):
+    """A warehouse reached through an Airflow DbApiHook."""
+
+    dialect: ClassVar[Dialect]
+
+    def __init__(self, hook: Any, extra: Mapping[str, Any]) -> None:
+        self.hook = hook
+        self.extra = extra
+
+    @staticmethod
+    def for_connection(conn_id: str) -> Warehouse:
+        """The warehouse of an Airflow connection: ``sqlite``, ``postgres`` or ``redshift``."""
+        from tencent_kyc.warehouse.postgres import PostgresWarehouse
+        from tencent_kyc.warehouse.redshift import RedshiftWarehouse
+        from tencent_kyc.warehouse.sqlite import SqliteWarehouse
+
+        by_type: dict[str, type[Warehouse]] = {
+            "sqlite": SqliteWarehouse,
+            "postgres": PostgresWarehouse,
+            "redshift": RedshiftWarehouse,
+        }
+        try:
+            connection = BaseHook.get_connection(conn_id)
+        except Exception as exc:  # the SDK raises its own not-found error type
+            raise WarehouseError(f"warehouse connection {conn_id!r} cannot be read: {exc}") from None
+        kind = by_type.get(connection.conn_type or "")
+        if kind is None:
+            raise WarehouseError(
+                f"warehouse connection {conn_id!r} has type {connection.conn_type!r}; supported: {sorted(by_type)}"
+            )
+        return kind(connection.get_hook(), connection.extra_dejson)
+
+    def check_storage(self, layout: DayLayout) -> None:  # noqa: B027 (most warehouses load from anywhere)
+        """Refuse a staging root this warehouse cannot load from (Redshift needs S3)."""
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """A cursor inside one transaction: committed at the end, rolled back on any error."""
+        connection = self.hook.get_conn()
+        try:
+            cursor = connection.cursor()
+            self._begin(cursor)
+            yield cursor
+            connection.commit()
+        except BaseException:
+            connection.rollback()
+            raise
+        finally:
+            connection.close()
+
+    def _begin(self, cursor: Any) -> None:  # noqa: B027
+        """Drivers that open transactions themselves need nothing here."""
+
+    def ensure_schema(self) -> None:
+        with self.transaction() as cursor:
+            for statement in schema_statements(self.dialect):
+                cursor.execute(statement)
+
+    def _create_stages(self, cursor: Any) -> None:
+        for table in (RESULTS, HISTORY):
+            cursor.execute(table.ddl(self.dialect, STAGED[table.name], temporary=True))
+
+    def _merge(self, cursor: Any, run_date: date) -> Loaded:
+        counts = []
+        for stage in STAGED.values():
+            cursor.execute(f"SELECT COUNT(*) FROM {stage}")
+            counts.append(int(cursor.fetchone()[0]))
+        for statement in sql.merge_statements(run_date):
+            cursor.execute(statement)
+        return Loaded(*counts)
+
+    def open_orders(self, run_date: date, retention_days: int) -> tuple[list[tuple[str, date]], int]:
+        """Expire the open orders past retention, then list the earlier orders to query again on ``run_date``.
+        Returns ``([(order_no, order_date)], expired)``."""
+        with self.transaction() as cursor:
+            self._create_stages(cursor)
+            cursor.execute(sql.stage_expiries(run_date, retention_days))
+            self._merge(cursor, run_date)
+            cursor.execute(sql.expired_on(run_date))
+            expired = int(cursor.fetchone()[0])  # counted, not just added: a re-run of the day reports the same
+            cursor.execute(sql.carried_over(run_date, retention_days))
+            carried = [(str(order), _date(day)) for order, day in cursor.fetchall()]
+        return carried, expired
+
+    def load(self, layout: DayLayout, shards: Sequence[int]) -> Loaded:
+        """Stage the shards' load files and merge them, in one transaction."""
+        with self.transaction() as cursor:
+            self._create_stages(cursor)
+            self._stage(cursor, layout, shards)
+            loaded = self._merge(cursor, layout.day)
+        log.info("Merged %d result rows and %d history rows for %s", loaded.results, loaded.history, layout.day)
+        return loaded
+
+    @abstractmethod
+    def _stage(self, cursor: Any, layout: DayLayout, shards: Sequence[int]) -> None:
+        """Fill the stage tables with the rows of ``layout.load_rows(table, shard)`` for every shard."""
+
+    def run_counts(self, run_date: date) -> dict[str, int]:
+        """Orders per status found by the run of ``run_date`` (from its history rows)."""
+        with self.transaction() as cursor:
+            cursor.execute(
+                f"SELECT status, COUNT(*) FROM {HISTORY.name} WHERE run_date = '{run_date.isoformat()}' GROUP BY status"
+            )
+            return dict(sorted((str(status), int(count)) for status, count in cursor.fetchall()))
+
+    def write_run(self, row: Mapping[str, Any]) -> None:
+        """Replace the run date's row of ``kyc_sync_runs`` (values: JSON-encoded when not scalar)."""
+        values = [v if v is None or isinstance(v, str | int) else json.dumps(v, sort_keys=True) for v in row.values()]
+        marks = ", ".join([self.hook.placeholder] * len(values))
+        with self.transaction() as cursor:
+            cursor.execute(f"DELETE FROM {RUNS.name} WHERE run_date = {self.hook.placeholder}", [row["run_date"]])
+            cursor.execute(f"INSERT INTO {RUNS.name} ({', '.join(row)}) VALUES ({marks})", values)
+
+
+def _date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))

@@ -1,0 +1,206 @@
+"""The warehouse tables, declared once: the DDL of every dialect, the staged row layout and the README table.
+
+Five objects, created if absent:
+
+- ``kyc_ocr_results``: one row per order with a result (latest wins), validation status and reasons included;
+- ``kyc_ocr_quarantine``: a view of the rejected results;
+- ``kyc_order_history``: one row per order and run date: what that day's run found (an expiry is a row too);
+- ``kyc_order_status``: one row per order: its latest history row, with the number of attempts;
+- ``kyc_sync_runs``: one row per run date: the day's counts and timings.
+
+Values are kept as Tencent sent them (text); dates and counts are typed. An absent or empty value is NULL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["text", "date", "int"]
+Dialect = Literal["sqlite", "postgres", "redshift"]
+
+#: Column types per dialect. Redshift's TEXT is VARCHAR(256) bytes, too short for Chinese addresses.
+TYPES: dict[Dialect, dict[Kind, str]] = {
+    "sqlite": {"text": "TEXT", "date": "TEXT", "int": "INTEGER"},
+    "postgres": {"text": "TEXT", "date": "DATE", "int": "BIGINT"},
+    "redshift": {"text": "VARCHAR(65535)", "date": "DATE", "int": "BIGINT"},
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    meaning: str
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    meaning: str
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+    def ddl(self, dialect: Dialect, name: str | None = None, temporary: bool = False) -> str:
+        """``CREATE TABLE`` for ``dialect``; a temporary copy (the load stage) has no key and a ``load_seq``."""
+        types = TYPES[dialect]
+        columns = [f"{column.name} {types[column.kind]}" for column in self.columns]
+        if temporary:
+            columns.append(f"load_seq {types['int']}")
+            return f"CREATE TEMPORARY TABLE {name or self.name} ({', '.join(columns)})"
+        columns.append(f"PRIMARY KEY ({', '.join(self.key)})")
+        return f"CREATE TABLE IF NOT EXISTS {name or self.name} ({', '.join(columns)})"
+
+
+def _text(name: str, meaning: str) -> Column:
+    return Column(name, "text", meaning)
+
+
+#: Result fields kept per order: column name → Tencent's ``result`` field.
+RESULT_FIELDS: dict[str, str] = {
+    "front_code": "frontCode",
+    "back_code": "backCode",
+    "name": "name",
+    "sex": "sex",
+    "nation": "nation",
+    "birth": "birth",
+    "address": "address",
+    "idcard": "idcard",
+    "valid_date": "validDate",
+    "authority": "authority",
+    "native_place": "nativePlace",
+    "operate_time": "operateTime",
+    "front_warn_code": "frontWarnCode",
+    "back_warn_code": "backWarnCode",
+    "front_multi_warning": "frontMultiWarning",
+    "back_multi_warning": "backMultiWarning",
+}
+#: Photo columns → Tencent's photo field (the column holds the evidence object's location).
+PHOTO_COLUMNS: dict[str, str] = {
+    "photo_front": "frontPhoto",
+    "photo_front_crop": "frontCrop",
+    "photo_head": "headPhoto",
+    "photo_back": "backPhoto",
+    "photo_back_crop": "backCrop",
+}
+
+RESULTS = Table(
+    "kyc_ocr_results",
+    (
+        _text("order_no", "Tencent order number (key)"),
+        Column("order_date", "date", "the order's date (the day it was listed first)"),
+        Column("run_date", "date", "the daily run that fetched this result (later than order_date for late results)"),
+        _text("outcome", "fetched, front_only, back_only or not_recognised"),
+        _text("code", "getOcrResult code (0)"),
+        _text("validation_status", "accepted, accepted_with_warnings or rejected"),
+        _text("validation_reasons", "validation codes, space-separated (see Validation)"),
+        _text("front_code", "frontCode: 0 when the portrait side was recognised"),
+        _text("back_code", "backCode: 0 when the emblem side was recognised"),
+        _text("name", "name, under the personal-data policy"),
+        _text("sex", "sex (男/女)"),
+        _text("nation", "nation, without 族"),
+        _text("birth", "birth date, yyyyMMdd"),
+        _text("address", "address, under the personal-data policy"),
+        _text("idcard", "ID number, under the personal-data policy"),
+        _text("valid_date", "validity, yyyyMMdd-yyyyMMdd (or 长期)"),
+        _text("authority", "issuing authority"),
+        _text("native_place", "nativePlace, when Tencent sends it"),
+        _text("operate_time", "when Tencent recognised the card"),
+        _text("front_warn_code", "frontWarnCode, as sent"),
+        _text("back_warn_code", "backWarnCode, as sent"),
+        _text("front_multi_warning", "frontMultiWarning, as sent"),
+        _text("back_multi_warning", "backMultiWarning, as sent"),
+        _text("front_warnings", "decoded portrait-side warning flags, space-separated"),
+        _text("back_warnings", "decoded emblem-side warning flags, space-separated"),
+        Column("front_clarity", "int", "frontClarity"),
+        Column("back_clarity", "int", "backClarity"),
+        _text("photo_front", "location of the portrait-side photo"),
+        _text("photo_front_crop", "location of the portrait-side crop (the full photo if Tencent sent none)"),
+        _text("photo_head", "location of the head photo"),
+        _text("photo_back", "location of the emblem-side photo"),
+        _text("photo_back_crop", "location of the emblem-side crop (the full photo if Tencent sent none)"),
+        _text("missing_photos", "photos still missing after the re-queries, space-separated"),
+        _text("pii_policy", "how idcard, name and address are stored, e.g. idcard=hmac name=masked address=masked"),
+    ),
+    ("order_no",),
+    "one row per order with a result; a later load of the same order replaces its row",
+)
+
+HISTORY = Table(
+    "kyc_order_history",
+    (
+        _text("order_no", "Tencent order number (key)"),
+        Column("run_date", "date", "the daily run (key)"),
+        Column("order_date", "date", "the order's date"),
+        _text("status", "loaded, quarantined, no_result, failed or expired"),
+        _text("reason", "why: validation reasons, the no-result code, the error, or the expiry"),
+        Column("retryable", "int", "1 if a later run should query the order again"),
+        _text("error_code", "the Tencent or client error code, if any"),
+    ),
+    ("order_no", "run_date"),
+    "what each day's run found for each order; re-running a day replaces that day's rows",
+)
+
+STATUS = Table(
+    "kyc_order_status",
+    (
+        _text("order_no", "Tencent order number (key)"),
+        Column("order_date", "date", "the order's date"),
+        _text("status", "loaded, quarantined, no_result, failed or expired (the latest history row)"),
+        _text("reason", "why, as in the history"),
+        Column("retryable", "int", "1 while the order is queried again by later runs"),
+        Column("attempts", "int", "days on which the order was queried"),
+        Column("last_attempt_date", "date", "the latest run that queried it"),
+        _text("last_error_code", "the latest row's error code, if any"),
+    ),
+    ("order_no",),
+    "one row per order: where it stands",
+)
+
+RUNS = Table(
+    "kyc_sync_runs",
+    (
+        Column("run_date", "date", "the run's order date (key)"),
+        _text("dag_run_id", "the Airflow run that wrote this row last"),
+        Column("orders", "int", "orders queried (the day's new orders plus the carried-over ones)"),
+        Column("carried_over", "int", "earlier orders queried again (no result yet, or a retryable failure)"),
+        Column("expired", "int", "orders that became expired in this run"),
+        Column("rows_loaded", "int", "result rows merged"),
+        _text("by_outcome", "JSON: orders per fetch outcome"),
+        _text("by_status", "JSON: orders per warehouse status"),
+        _text("by_reason", "JSON: findings per validation code"),
+        _text("gate", "the quality gate's verdict"),
+        _text("started_at", "when the run started (UTC, ISO 8601)"),
+        _text("finished_at", "when this row was written (UTC, ISO 8601)"),
+        _text("task_seconds", "JSON: seconds per task"),
+    ),
+    ("run_date",),
+    "one row per run date; a re-run replaces it (so its timings are the latest run's)",
+)
+
+TABLES = (RESULTS, HISTORY, STATUS, RUNS)
+QUARANTINE_VIEW = "kyc_ocr_quarantine"
+#: The stage tables a load fills before the merge (temporary, per transaction).
+STAGED = {RESULTS.name: "stage_results", HISTORY.name: "stage_history"}
+
+
+def schema_statements(dialect: Dialect) -> list[str]:
+    """The tables and the quarantine view, created if absent."""
+    create_view = "CREATE VIEW IF NOT EXISTS" if dialect == "sqlite" else "CREATE OR REPLACE VIEW"
+    view = f"{create_view} {QUARANTINE_VIEW} AS SELECT * FROM {RESULTS.name} WHERE validation_status = 'rejected'"
+    return [*(table.ddl(dialect) for table in TABLES), view]
+
+
+def markdown() -> str:
+    """The schema as README tables (tests keep the README equal to this)."""
+    parts = []
+    for table in TABLES:
+        parts.append(f"**`{table.name}`**: {table.meaning}.\n\n| Column | Type | Meaning |\n|---|---|---|")
+        parts += [f"| `{c.name}` | {c.kind} | {c.meaning} |" for c in table.columns]
+        parts.append("")
+    parts.append(f"**`{QUARANTINE_VIEW}`**: a view of `{RESULTS.name}` where `validation_status = 'rejected'`.")
+    return "\n".join(parts)

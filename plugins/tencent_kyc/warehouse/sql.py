@@ -1,0 +1,94 @@
+"""The SQL every dialect shares: the merge of a staged batch, expiry and the carry-over of late orders.
+
+Written in the subset SQLite, PostgreSQL and Redshift agree on (``IN (subquery)``, window functions, no
+``ON CONFLICT``/``MERGE``), so the merge tested on PostgreSQL and SQLite is the one Redshift runs. Dates are
+inlined as ISO literals produced from :class:`datetime.date` (never from user text): one statement text for
+every driver's parameter style.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from tencent_kyc.warehouse.schema import HISTORY, RESULTS, STAGED, STATUS
+
+STAGE_RESULTS, STAGE_HISTORY = STAGED[RESULTS.name], STAGED[HISTORY.name]
+#: Statuses a later run queries again (failed only when ``retryable``).
+_OPEN = "(status = 'no_result' OR (status = 'failed' AND retryable = 1))"
+
+
+def _latest_wins(table: str, stage: str, columns: tuple[str, ...], partition: str) -> str:
+    """Insert the stage's rows into ``table``, keeping the last staged row (highest load_seq) per key."""
+    names = ", ".join(columns)
+    ranked = f"SELECT {names}, ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY load_seq DESC) AS latest"
+    return f"INSERT INTO {table} ({names}) SELECT {names} FROM ({ranked} FROM {stage}) AS ranked WHERE latest = 1"
+
+
+def refresh_status(touched: str) -> list[str]:
+    """Rebuild the status rows of the orders ``touched`` selects from their history: the latest row, and the
+    number of days they were queried (an expiry row is not a query)."""
+    names = ", ".join(STATUS.names)
+    latest = (
+        f"SELECT order_no, MAX(run_date) AS latest_run, "
+        f"SUM(CASE WHEN status = 'expired' THEN 0 ELSE 1 END) AS attempts, "
+        f"MAX(CASE WHEN status = 'expired' THEN NULL ELSE run_date END) AS last_attempt_date "
+        f"FROM {HISTORY.name} WHERE order_no IN ({touched}) GROUP BY order_no"
+    )
+    return [
+        f"DELETE FROM {STATUS.name} WHERE order_no IN ({touched})",
+        f"INSERT INTO {STATUS.name} ({names}) "
+        f"SELECT h.order_no, h.order_date, h.status, h.reason, h.retryable, t.attempts, t.last_attempt_date, "
+        f"h.error_code FROM {HISTORY.name} h JOIN ({latest}) t "
+        f"ON h.order_no = t.order_no AND h.run_date = t.latest_run",
+    ]
+
+
+def merge_statements(run_date: date) -> list[str]:
+    """Merge the stage tables of one run date into the warehouse (run inside one transaction).
+
+    Results: replace the rows of the staged orders (latest staged row wins). History: replace this run date's
+    rows of the staged orders. Status: rebuilt from history for the staged orders. Running it twice with the
+    same stage leaves the same tables.
+    """
+    day = run_date.isoformat()
+    return [
+        f"DELETE FROM {RESULTS.name} WHERE order_no IN (SELECT order_no FROM {STAGE_RESULTS})",
+        _latest_wins(RESULTS.name, STAGE_RESULTS, RESULTS.names, "order_no"),
+        f"DELETE FROM {HISTORY.name} WHERE run_date = '{day}' AND order_no IN (SELECT order_no FROM {STAGE_HISTORY})",
+        _latest_wins(HISTORY.name, STAGE_HISTORY, HISTORY.names, "order_no"),
+        *refresh_status(f"SELECT order_no FROM {STAGE_HISTORY}"),
+    ]
+
+
+def retention_cutoff(run_date: date, retention_days: int) -> date:
+    """Orders dated on or before this are past Tencent's retention on ``run_date`` (3 days: day 1 → day 4)."""
+    return run_date - timedelta(days=retention_days)
+
+
+def stage_expiries(run_date: date, retention_days: int) -> str:
+    """Fill the history stage with an ``expired`` row for every open order past the retention window."""
+    day, cutoff = run_date.isoformat(), retention_cutoff(run_date, retention_days).isoformat()
+    reason = f"no result within {retention_days} days of the order date (Tencent keeps results about 3 days)"
+    return (
+        f"INSERT INTO {STAGE_HISTORY} ({', '.join(HISTORY.names)}, load_seq) "
+        f"SELECT order_no, '{day}', order_date, 'expired', '{reason}', 0, last_error_code, 0 "
+        f"FROM {STATUS.name} WHERE order_date <= '{cutoff}' AND {_OPEN}"
+    )
+
+
+def expired_on(run_date: date) -> str:
+    """How many orders the run of ``run_date`` marked expired."""
+    return f"SELECT COUNT(*) FROM {HISTORY.name} WHERE run_date = '{run_date.isoformat()}' AND status = 'expired'"
+
+
+def carried_over(run_date: date, retention_days: int) -> str:
+    """Earlier orders to query again on ``run_date``: open and inside the window, or already queried by an
+    earlier attempt of this same run date (so a re-run of the day lists the same orders)."""
+    day, cutoff = run_date.isoformat(), retention_cutoff(run_date, retention_days).isoformat()
+    return (
+        f"SELECT order_no, order_date FROM {STATUS.name} "
+        f"WHERE order_date > '{cutoff}' AND order_date < '{day}' AND {_OPEN} "
+        f"UNION SELECT order_no, order_date FROM {HISTORY.name} "
+        f"WHERE run_date = '{day}' AND order_date < '{day}' AND status <> 'expired' "
+        f"ORDER BY order_no"
+    )
