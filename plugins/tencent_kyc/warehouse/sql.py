@@ -17,11 +17,18 @@ STAGE_RESULTS, STAGE_HISTORY = STAGED[RESULTS.name], STAGED[HISTORY.name]
 _OPEN = "(status = 'no_result' OR (status = 'failed' AND retryable = 1))"
 
 
-def _latest_wins(table: str, stage: str, columns: tuple[str, ...], partition: str) -> str:
-    """Insert the stage's rows into ``table``, keeping the last staged row (highest load_seq) per key."""
-    names = ", ".join(columns)
-    ranked = f"SELECT {names}, ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY load_seq DESC) AS latest"
-    return f"INSERT INTO {table} ({names}) SELECT {names} FROM ({ranked} FROM {stage}) AS ranked WHERE latest = 1"
+def _latest_wins(table: str, stage: str, columns: tuple[str, ...]) -> str:
+    """Insert the stage's rows into ``table``, keeping the last staged row (highest load_seq) per order.
+
+    A join on each order's highest ``load_seq`` (hash aggregate + hash join) rather than a window function,
+    which would sort every wide row.
+    """
+    names = ", ".join(f"s.{name}" for name in columns)
+    latest = f"SELECT order_no, MAX(load_seq) AS load_seq FROM {stage} GROUP BY order_no"
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {names} FROM {stage} s "
+        f"JOIN ({latest}) latest ON s.order_no = latest.order_no AND s.load_seq = latest.load_seq"
+    )
 
 
 def refresh_status(touched: str) -> list[str]:
@@ -52,10 +59,12 @@ def merge_statements(run_date: date) -> list[str]:
     """
     day = run_date.isoformat()
     return [
+        f"ANALYZE {STAGE_RESULTS}",  # temporary tables have no statistics until asked: plan the joins on real sizes
+        f"ANALYZE {STAGE_HISTORY}",
         f"DELETE FROM {RESULTS.name} WHERE order_no IN (SELECT order_no FROM {STAGE_RESULTS})",
-        _latest_wins(RESULTS.name, STAGE_RESULTS, RESULTS.names, "order_no"),
+        _latest_wins(RESULTS.name, STAGE_RESULTS, RESULTS.names),
         f"DELETE FROM {HISTORY.name} WHERE run_date = '{day}' AND order_no IN (SELECT order_no FROM {STAGE_HISTORY})",
-        _latest_wins(HISTORY.name, STAGE_HISTORY, HISTORY.names, "order_no"),
+        _latest_wins(HISTORY.name, STAGE_HISTORY, HISTORY.names),
         *refresh_status(f"SELECT order_no FROM {STAGE_HISTORY}"),
     ]
 
