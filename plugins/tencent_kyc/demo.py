@@ -30,10 +30,11 @@ from tencent_kyc.storage import read_jsonl_gz
 REPO = Path(__file__).resolve().parents[2]
 #: The demo's HMAC key for ID numbers in the warehouse (a real deployment keeps its own in a secrets backend).
 DEMO_PII_KEY = "demo-pii-key-not-for-production"
-QUERY = """SELECT s.status, COUNT(*) AS orders, SUM(r.validation_status = 'accepted') AS clean,
-       MIN(r.name) AS a_name, MIN(r.idcard) AS an_id_number
-FROM kyc_order_status s LEFT JOIN kyc_ocr_results r USING (order_no)
-WHERE s.order_date = ? GROUP BY s.status ORDER BY orders DESC"""
+QUERIES = (
+    "SELECT status, COUNT(*) AS orders FROM kyc_order_status WHERE order_date = ? GROUP BY status ORDER BY orders DESC",
+    "SELECT order_no, validation_status, name, substr(idcard, 1, 12) AS idcard_hmac, front_warnings, back_warnings\n"
+    "FROM kyc_ocr_results WHERE order_date = ? ORDER BY order_no LIMIT 8",
+)
 
 
 def _seed_orders(database: Path, day: date, orders: list[str]) -> None:
@@ -80,15 +81,17 @@ def _records(folder: Path) -> list[dict[str, Any]]:
 
 
 def _query(warehouse: Path, day: date) -> None:
-    """Show the day's rows in the warehouse, with the query that reads them."""
+    """Show the day's rows in the warehouse, with the queries that read them."""
+    print(f"\nThe warehouse (SQLite {warehouse}):")
     with sqlite3.connect(warehouse) as connection:
-        cursor = connection.execute(QUERY, (day.isoformat(),))
-        header = [column[0] for column in cursor.description]
-        rows = cursor.fetchall()
-    print(f"\nThe warehouse (SQLite {warehouse}):\n\n{QUERY.replace('?', repr(day.isoformat()))};\n")
-    print("  ".join(f"{name:<18}" for name in header))
-    for row in rows:
-        print("  ".join(f"{'' if value is None else str(value)[:18]:<18}" for value in row))
+        for query in QUERIES:
+            cursor = connection.execute(query, (day.isoformat(),))
+            rows = [[("" if v is None else str(v)) for v in row] for row in cursor.fetchall()]
+            header = [column[0] for column in cursor.description]
+            widths = [max(len(text) for text in column) for column in zip(header, *rows, strict=False)]
+            print(f"\n{query.replace('?', repr(day.isoformat()))};\n")
+            for line in [header, *rows]:
+                print("  " + "  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True)))
     print(f'\nMore: sqlite3 {warehouse} "SELECT * FROM kyc_sync_runs"')
 
 
