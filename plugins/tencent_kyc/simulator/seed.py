@@ -17,6 +17,8 @@ from typing import Any
 
 import requests
 
+from tencent_kyc.dbapi import transaction
+
 DEFAULT_CONN_ID = "tencent_kyc_orders"
 DEFAULT_TABLE = "kyc_orders"
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
@@ -41,22 +43,13 @@ def replace_day(connect: Callable[[], Any], placeholder: str, table: str, day: d
     """Replace ``day``'s rows of ``table`` by ``orders`` in one transaction (the table is created if missing)."""
     if not _IDENTIFIER.fullmatch(table):
         raise ValueError(f"table must be a plain SQL identifier (optionally schema-qualified), got {table!r}")
-    connection = connect()
-    try:
-        cursor = connection.cursor()
+    with transaction(connect()) as cursor:
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {table} (order_no TEXT NOT NULL, order_date DATE NOT NULL)")
         cursor.execute(f"DELETE FROM {table} WHERE order_date = {placeholder}", (day.isoformat(),))
         cursor.executemany(
             f"INSERT INTO {table} (order_no, order_date) VALUES ({placeholder}, {placeholder})",
             [(order, day.isoformat()) for order in orders],
         )
-        cursor.close()
-        connection.commit()
-    except BaseException:
-        connection.rollback()
-        raise
-    finally:
-        connection.close()
 
 
 def build_parser() -> argparse.ArgumentParser:

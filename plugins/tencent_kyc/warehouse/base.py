@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from airflow.sdk import BaseHook
 
+from tencent_kyc.dbapi import transaction
 from tencent_kyc.storage import DayLayout
 from tencent_kyc.warehouse import sql
 from tencent_kyc.warehouse.schema import HISTORY, RESULTS, RUNS, STAGED, Dialect, schema_statements
@@ -79,17 +80,9 @@ class Warehouse(ABC):
     @contextmanager
     def transaction(self) -> Iterator[Any]:
         """A cursor inside one transaction: committed at the end, rolled back on any error."""
-        connection = self.hook.get_conn()
-        try:
-            cursor = connection.cursor()
+        with transaction(self.hook.get_conn()) as cursor:
             self._begin(cursor)
             yield cursor
-            connection.commit()
-        except BaseException:
-            connection.rollback()
-            raise
-        finally:
-            connection.close()
 
     def _begin(self, cursor: Any) -> None:  # noqa: B027
         """Drivers that open transactions themselves need nothing here."""
