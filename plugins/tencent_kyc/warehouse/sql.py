@@ -33,20 +33,21 @@ def _latest_wins(table: str, stage: str, columns: tuple[str, ...]) -> str:
 
 def refresh_status(touched: str) -> list[str]:
     """Rebuild the status rows of the orders ``touched`` selects from their history: the latest row, and the
-    number of days they were queried (an expiry row is not a query)."""
+    number of days they were queried (an expiry row is not a query). One pass over those orders' history rows
+    with window functions (narrow rows sorted once), not an aggregate joined back to the history."""
     names = ", ".join(STATUS.names)
-    latest = (
-        f"SELECT order_no, MAX(run_date) AS latest_run, "
-        f"SUM(CASE WHEN status = 'expired' THEN 0 ELSE 1 END) AS attempts, "
-        f"MAX(CASE WHEN status = 'expired' THEN NULL ELSE run_date END) AS last_attempt_date "
-        f"FROM {HISTORY.name} WHERE order_no IN ({touched}) GROUP BY order_no"
+    ranked = (
+        "SELECT order_no, order_date, status, reason, retryable, error_code, "
+        "ROW_NUMBER() OVER (PARTITION BY order_no ORDER BY run_date DESC) AS latest, "
+        "SUM(CASE WHEN status = 'expired' THEN 0 ELSE 1 END) OVER (PARTITION BY order_no) AS attempts, "
+        "MAX(CASE WHEN status = 'expired' THEN NULL ELSE run_date END) OVER (PARTITION BY order_no) AS last_attempt "
+        f"FROM {HISTORY.name} WHERE order_no IN ({touched})"
     )
     return [
         f"DELETE FROM {STATUS.name} WHERE order_no IN ({touched})",
         f"INSERT INTO {STATUS.name} ({names}) "
-        f"SELECT h.order_no, h.order_date, h.status, h.reason, h.retryable, t.attempts, t.last_attempt_date, "
-        f"h.error_code FROM {HISTORY.name} h JOIN ({latest}) t "
-        f"ON h.order_no = t.order_no AND h.run_date = t.latest_run",
+        "SELECT order_no, order_date, status, reason, retryable, attempts, last_attempt, error_code "
+        f"FROM ({ranked}) AS ranked WHERE latest = 1",
     ]
 
 
@@ -59,8 +60,6 @@ def merge_statements(run_date: date) -> list[str]:
     """
     day = run_date.isoformat()
     return [
-        f"ANALYZE {STAGE_RESULTS}",  # temporary tables have no statistics until asked: plan the joins on real sizes
-        f"ANALYZE {STAGE_HISTORY}",
         f"DELETE FROM {RESULTS.name} WHERE order_no IN (SELECT order_no FROM {STAGE_RESULTS})",
         _latest_wins(RESULTS.name, STAGE_RESULTS, RESULTS.names),
         f"DELETE FROM {HISTORY.name} WHERE run_date = '{day}' AND order_no IN (SELECT order_no FROM {STAGE_HISTORY})",
