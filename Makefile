@@ -18,6 +18,7 @@ run: setup
 
 test: setup
 	tests/services/start_postgres.sh
+	tests/services/install_chromium.sh
 	$(BIN)/python -m pytest
 
 lint: setup

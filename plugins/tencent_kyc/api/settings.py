@@ -106,9 +106,10 @@ EXTRA_FIELDS: dict[str, ExtraField] = {
     ),
     "credential_store": ExtraField(
         "Credential store",
-        "Where the token and ticket are shared: 'file' (one machine; file lock) or 'database' (many workers; "
-        "PostgreSQL advisory lock through the connection named below).",
-        {"type": ["string", "null"], "enum": ["file", "database", None], "default": "file"},
+        "Where the token and ticket are shared: 'file' (one machine; file lock), 'database' (many workers; "
+        "PostgreSQL advisory lock through the connection named below) or 'process' (this process's memory "
+        "only: safe for a single process alone, never for Airflow tasks, which each run in their own process).",
+        {"type": ["string", "null"], "enum": ["file", "database", "process", None], "default": "file"},
         str,
     ),
     "credential_path": ExtraField(
@@ -167,7 +168,7 @@ class KycSettings:
     ca_bundle: str | None = None
     app_id_param: Literal["app_id", "appId"] = "app_id"
     refresh_seconds: float = MAX_REFRESH_SECONDS
-    credential_store: Literal["file", "database"] = "file"
+    credential_store: Literal["file", "database", "process"] = "file"
     credential_path: str | None = None
     credential_conn_id: str | None = None
     max_attempts: int = 6
@@ -188,8 +189,8 @@ class KycSettings:
             raise SettingsError(f"refresh_seconds must be in (0, {MAX_REFRESH_SECONDS:.0f}] (Tencent's 20-minute rule)")
         if self.app_id_param not in ("app_id", "appId"):
             raise SettingsError("app_id_param must be 'app_id' or 'appId'")
-        if self.credential_store not in ("file", "database"):
-            raise SettingsError("credential_store must be 'file' or 'database'")
+        if self.credential_store not in ("file", "database", "process"):
+            raise SettingsError("credential_store must be 'file', 'database' or 'process'")
         if self.credential_store == "database" and not self.credential_conn_id:
             raise SettingsError("credential_store 'database' needs credential_conn_id")
         for name in ("qps_quota", "connect_timeout", "read_timeout", "max_attempts", "pool_size"):

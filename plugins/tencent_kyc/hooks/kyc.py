@@ -21,6 +21,7 @@ from tencent_kyc.api.signing import ORDER_NO_PATTERN
 from tencent_kyc.credentials.base import Credentials, CredentialStore
 from tencent_kyc.credentials.database_store import DatabaseCredentialStore
 from tencent_kyc.credentials.file_store import FileCredentialStore
+from tencent_kyc.credentials.process_store import ProcessCredentialStore
 
 T = TypeVar("T")
 
@@ -84,6 +85,8 @@ class TencentKycHook(BaseHook):
             return DatabaseCredentialStore(
                 settings.app_id, settings.secret, lambda: BaseHook.get_hook(conn_id).get_conn()
             )
+        if settings.credential_store == "process":  # one process only: see ProcessCredentialStore
+            return ProcessCredentialStore(settings.app_id, settings.secret)
         return FileCredentialStore(settings.app_id, settings.secret, settings.credential_file)
 
     def get_conn(self) -> KycClient:

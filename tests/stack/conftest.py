@@ -1,0 +1,59 @@
+"""One real multi-process Airflow stack per test session (``tencent_kyc.stack``), shared by the run checks
+and the browser tests: it is started on first use, runs the day once, and stays up (api-server included)
+until the session ends. Its logs, AIRFLOW_HOME and report stay in ``var/test-artifacts/stack``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tencent_kyc.stack import RunReport, Stack, StackConfig
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "var" / "test-artifacts"
+#: The same server as tests/conftest.py's ``postgres_dsn``; the stack creates its own databases on it.
+POSTGRES_DSN = os.environ.get("KYC_TEST_POSTGRES_DSN", "postgresql://kyc_test:kyc_test@127.0.0.1:5432/kyc_test")
+
+
+def require_postgres() -> str:
+    """The test PostgreSQL's DSN; fails loudly (never skips) if the server is not running."""
+    import psycopg
+
+    try:
+        psycopg.connect(POSTGRES_DSN, connect_timeout=5).close()
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL at {POSTGRES_DSN} is not reachable (run `make test`, which starts it): {exc}")
+    return POSTGRES_DSN
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Where the stack tests keep logs, reports and screenshots (``var/test-artifacts``, ignored by git)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def stack_postgres() -> str:
+    return require_postgres()
+
+
+@pytest.fixture(scope="session")
+def stack_run() -> Iterator[tuple[Stack, RunReport]]:
+    """The deployment check's scenario: 5,000 orders in 4 shards of 1,250, 100 QPS, a 15 s refresh window."""
+    config = StackConfig(var=ARTIFACTS / "stack", postgres=require_postgres(), db_prefix="kyc_stack_test", timeout=420)
+    with Stack(config, echo=sys.stderr) as stack:
+        report = stack.run()
+        (stack.var / "report.json").write_text(report.to_json())
+        print(report.describe(), file=sys.stderr)
+        yield stack, report
+
+
+@pytest.fixture(scope="session")
+def report(stack_run: tuple[Stack, RunReport]) -> RunReport:
+    return stack_run[1]
