@@ -122,7 +122,7 @@ def aws_connection(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return "aws_default"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def postgres_dsn() -> str:
     """The test PostgreSQL's DSN; fails loudly (never skips) if the server is not running."""
     import psycopg

@@ -5,7 +5,6 @@ until the session ends. Its logs, AIRFLOW_HOME and report stay in ``var/test-art
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,19 +15,6 @@ from tencent_kyc.stack import RunReport, Stack, StackConfig
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "var" / "test-artifacts"
-#: The same server as tests/conftest.py's ``postgres_dsn``; the stack creates its own databases on it.
-POSTGRES_DSN = os.environ.get("KYC_TEST_POSTGRES_DSN", "postgresql://kyc_test:kyc_test@127.0.0.1:5432/kyc_test")
-
-
-def require_postgres() -> str:
-    """The test PostgreSQL's DSN; fails loudly (never skips) if the server is not running."""
-    import psycopg
-
-    try:
-        psycopg.connect(POSTGRES_DSN, connect_timeout=5).close()
-    except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL at {POSTGRES_DSN} is not reachable (run `make test`, which starts it): {exc}")
-    return POSTGRES_DSN
 
 
 @pytest.fixture(scope="session")
@@ -39,14 +25,9 @@ def artifacts() -> Path:
 
 
 @pytest.fixture(scope="session")
-def stack_postgres() -> str:
-    return require_postgres()
-
-
-@pytest.fixture(scope="session")
-def stack_run() -> Iterator[tuple[Stack, RunReport]]:
+def stack_run(postgres_dsn: str) -> Iterator[tuple[Stack, RunReport]]:
     """The deployment check's scenario: 5,000 orders in 4 shards of 1,250, 100 QPS, a 15 s refresh window."""
-    config = StackConfig(var=ARTIFACTS / "stack", postgres=require_postgres(), db_prefix="kyc_stack_test", timeout=420)
+    config = StackConfig(var=ARTIFACTS / "stack", postgres=postgres_dsn, db_prefix="kyc_stack_test", timeout=420)
     with Stack(config, echo=sys.stderr) as stack:
         report = stack.run()
         (stack.var / "report.json").write_text(report.to_json())

@@ -14,11 +14,11 @@ from pathlib import Path
 from tencent_kyc.stack import TOKEN_GAP_TOLERANCE, RunReport, Stack, StackConfig, max_overlap, session_members
 
 
-def test_a_per_process_credential_store_is_caught_by_the_simulator(artifacts: Path, stack_postgres: str) -> None:
+def test_a_per_process_credential_store_is_caught_by_the_simulator(artifacts: Path, postgres_dsn: str) -> None:
     """Each task process fetches its own token, which retires the others' a moment later: Tencent refuses them."""
     config = StackConfig(
         var=artifacts / "stack-process",
-        postgres=stack_postgres,
+        postgres=postgres_dsn,
         db_prefix="kyc_stack_test_process",
         credential_store="process",
         orders=1200,

@@ -53,7 +53,10 @@ class Table:
             columns.append(f"load_seq {types['int']}")
             return f"CREATE TEMPORARY TABLE {name or self.name} ({', '.join(columns)})"
         columns.append(f"PRIMARY KEY ({', '.join(self.key)})")
-        return f"CREATE TABLE IF NOT EXISTS {name or self.name} ({', '.join(columns)})"
+        create = f"CREATE TABLE IF NOT EXISTS {name or self.name} ({', '.join(columns)})"
+        if dialect == "redshift" and self.key[0] == "order_no":  # merges join on order_no: co-locate and sort
+            create += f" DISTKEY(order_no) SORTKEY({', '.join(self.key)})"
+        return create
 
 
 def _text(name: str, meaning: str) -> Column:
