@@ -117,7 +117,7 @@ class DayLayout:
 
     @property
     def load(self) -> ObjectStoragePath:
-        """The warehouse rows, ready for COPY (``results-*`` and ``history-*``, gzip CSV)."""
+        """The warehouse rows, ready for COPY (``<table>-NNNNN.csv.gz``, see :meth:`load_rows`)."""
         return self.staging / "load"
 
     def load_rows(self, table: str, index: int) -> ObjectStoragePath:

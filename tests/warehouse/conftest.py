@@ -48,9 +48,9 @@ def stage(tmp_path: Path) -> Callable[..., DayLayout]:
         layout = DayLayout(root or f"file://{tmp_path}/data", day)
         pii = PiiPolicy.from_param({"idcard": "masked"})
         for index, records in enumerate(shards):
-            with row_writer(layout, index, order_dates or {}, pii, None) as rows:
+            with row_writer(layout, index, pii, None) as rows:
                 for record in records:
-                    rows.add(record)
+                    rows.add(record, (order_dates or {}).get(record["order_no"], day))
         return layout
 
     return write

@@ -66,18 +66,19 @@ def validate_shard(
     with (
         write_gzip(layout.validated(index)) as accepted,
         write_gzip(layout.quarantine(index)) as rejected,
-        row_writer(layout, index, order_dates, pii, key) as rows,
+        row_writer(layout, index, pii, key) as rows,
     ):
         for record in read_jsonl_gz(layout.results(index)):
             by_outcome[record["outcome"]] += 1
+            order_date = order_dates.get(record["order_no"], layout.day)
             if record["outcome"] not in CHECKED_OUTCOMES:
-                rows.add(record)
+                rows.add(record, order_date)
                 continue
-            decided = _judge(record, order_dates.get(record["order_no"], layout.day), policy, duplicates)
+            decided = _judge(record, order_date, policy, duplicates)
             by_status[decided["status"]] += 1
             by_reason.update(decided["reasons"])
             (rejected if decided["status"] == Status.REJECTED else accepted).write(dumps(decided))
-            rows.add(decided)
+            rows.add(decided, order_date)
     return {
         "shard": index,
         "records": sum(by_outcome.values()),

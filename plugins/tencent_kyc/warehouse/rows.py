@@ -11,10 +11,11 @@ are stored as NULL (Tencent sends ``""`` for absent values), so every dialect re
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from datetime import date
 from typing import Any, BinaryIO
 
+from tencent_kyc.api.errors import KycAuthError, KycThrottledError, KycTransientError
 from tencent_kyc.api.results import Outcome
 from tencent_kyc.fetch.records import FAILED
 from tencent_kyc.storage import DayLayout, write_gzip
@@ -23,7 +24,7 @@ from tencent_kyc.warehouse.schema import HISTORY, PHOTO_COLUMNS, RESULT_FIELDS, 
 
 Value = str | int | None
 #: Failures a later run should retry: the order itself was fine, Tencent or the network was not.
-RETRYABLE_ERRORS = frozenset({"KycTransientError", "KycThrottledError", "KycAuthError"})
+RETRYABLE_ERRORS = frozenset(error.__name__ for error in (KycTransientError, KycThrottledError, KycAuthError))
 #: Rows per shard index: load_seq = shard * SEQ_STRIDE + line, so "latest wins" follows the staging order.
 SEQ_STRIDE = 10**9
 _STATUS = {"accepted": "loaded", "accepted_with_warnings": "loaded", "rejected": "quarantined"}
@@ -102,18 +103,17 @@ class RowWriter:
         *,
         shard: int,
         run_date: date,
-        order_dates: Mapping[str, date],
         pii: PiiPolicy,
         key: bytes | None,
     ) -> None:
         self._results, self._history = results, history
         self._seq = shard * SEQ_STRIDE
-        self._run_date, self._order_dates = run_date, order_dates
+        self._run_date = run_date
         self._protect, self._pii = pii.protector(key), pii.describe()
 
-    def add(self, record: Mapping[str, Any]) -> None:
+    def add(self, record: Mapping[str, Any], order_date: date) -> None:
+        """The rows of one record of an order dated ``order_date`` (earlier than the run's for late results)."""
         self._seq += 1
-        order_date = self._order_dates.get(record["order_no"], self._run_date)
         if "status" in record:
             row = result_row(record, order_date, self._run_date, self._protect, self._pii)
             self._results.write(encode_csv([*row, self._seq]))
@@ -121,15 +121,10 @@ class RowWriter:
 
 
 @contextmanager
-def row_writer(
-    layout: DayLayout,
-    shard: int,
-    order_dates: Mapping[str, date],
-    pii: PiiPolicy,
-    key: bytes | None,
-) -> Iterator[RowWriter]:
+def row_writer(layout: DayLayout, shard: int, pii: PiiPolicy, key: bytes | None) -> Iterator[RowWriter]:
     """Open one shard's two load files under ``layout.load``."""
-    with ExitStack() as files:
-        results = files.enter_context(write_gzip(layout.load_rows(RESULTS.name, shard)))
-        history = files.enter_context(write_gzip(layout.load_rows(HISTORY.name, shard)))
-        yield RowWriter(results, history, shard=shard, run_date=layout.day, order_dates=order_dates, pii=pii, key=key)
+    with (
+        write_gzip(layout.load_rows(RESULTS.name, shard)) as results,
+        write_gzip(layout.load_rows(HISTORY.name, shard)) as history,
+    ):
+        yield RowWriter(results, history, shard=shard, run_date=layout.day, pii=pii, key=key)
