@@ -208,6 +208,7 @@ def test_the_worker_can_be_scaled(services: dict[str, Any]) -> None:
 def test_celery_executor_and_settings_shared_by_every_component(common_env: dict[str, str]) -> None:
     assert common_env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
     assert common_env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "false"
+    assert common_env["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] == "false"  # it runs on `up`, no clicks
     assert "_PIP_ADDITIONAL_REQUIREMENTS" not in common_env  # dependencies are in the image
     for key in ("AIRFLOW__API_AUTH__JWT_SECRET", "AIRFLOW__API__SECRET_KEY"):  # random per process when unset
         assert common_env[key], key
