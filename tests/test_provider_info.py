@@ -6,7 +6,7 @@ from airflow.api_fastapi.core_api.services.ui.connections import HookMetaService
 from airflow.providers_manager import ProvidersManager
 from airflow.sdk.providers_manager_runtime import ProvidersManagerTaskRuntime
 
-from tencent_kyc.api.settings import EXTRA_FIELDS
+from tencent_kyc.hooks.settings import EXTRA_FIELDS
 
 
 def test_connection_type_is_discovered_with_its_form() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tencent_kyc import __version__
-from tencent_kyc.api.settings import DEFAULT_BASE_URL, EXTRA_FIELDS
+from tencent_kyc.hooks.settings import DEFAULT_BASE_URL, EXTRA_FIELDS
 
 PACKAGE_NAME = "tencent-kyc"
 

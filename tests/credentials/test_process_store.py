@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import subprocess
 import sys
@@ -13,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from tencent_kyc.api.settings import EXTRA_FIELDS, KycSettings, SettingsError
 from tencent_kyc.credentials import process_store
 from tencent_kyc.credentials.base import Credentials
 from tencent_kyc.credentials.process_store import ProcessCredentialStore
+from tencent_kyc.hooks.settings import EXTRA_FIELDS, KycSettings, SettingsError
 
 
 @pytest.fixture(autouse=True)
@@ -129,7 +130,7 @@ class _Conn:
     host, schema, port, login, password = "http://127.0.0.1:1", None, None, "IDAKYC01", "secret"
 
     def __init__(self, extra: dict[str, Any]) -> None:
-        self.extra_dejson = extra
+        self.extra = json.dumps(extra)
 
 
 def test_settings_accept_process_and_the_form_explains_it() -> None:

@@ -26,7 +26,7 @@ def make_store(kind: str, location: str, app_id: str = "IDAKYC01", secret: str =
     return DatabaseCredentialStore(app_id, secret, lambda: psycopg.connect(location))
 
 
-@pytest.fixture(params=["file", "database"])
+@pytest.fixture(params=["file", pytest.param("database", marks=pytest.mark.postgres)])
 def store_spec(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str]:
     """(kind, location): a fresh file path, or the test database with the app's row removed."""
     if request.param == "file":

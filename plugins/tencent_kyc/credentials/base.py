@@ -19,6 +19,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
+from typing import Protocol
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -43,8 +44,37 @@ class Credentials:
 Fetch = Callable[[], Credentials]
 
 
+class StoreSettings(Protocol):
+    """What a store needs from the connection's settings (``KycSettings`` has it all)."""
+
+    @property
+    def app_id(self) -> str: ...
+
+    @property
+    def secret(self) -> str: ...
+
+    @property
+    def credential_file(self) -> str: ...
+
+    @property
+    def credential_conn_id(self) -> str | None: ...
+
+
+class StoreSettingsError(ValueError):
+    """The settings lack what this kind of store needs; raised when the connection is read."""
+
+
 class CredentialStore(ABC):
     """Lock, re-check, fetch if needed, store: the one refresh protocol, whatever the storage."""
+
+    @classmethod  # noqa: B027 (an optional hook: most stores need nothing more)
+    def check(cls, settings: StoreSettings) -> None:
+        """Refuse settings this store cannot work with (called when the connection is read)."""
+
+    @classmethod
+    @abstractmethod
+    def from_settings(cls, settings: StoreSettings) -> CredentialStore:
+        """The store for a connection's settings."""
 
     def __init__(self, app_id: str, secret: str) -> None:
         self.app_id = app_id

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from tencent_kyc.credentials.base import CredentialStore
+from tencent_kyc.credentials.base import CredentialStore, StoreSettings, StoreSettingsError
 
 TABLE = "tencent_kyc_credentials"
 _CREATE = (
@@ -37,6 +37,20 @@ class DatabaseCredentialStore(CredentialStore):
         super().__init__(app_id, secret)
         self._connect = connect
         self._connection: Any = None
+
+    @classmethod
+    def check(cls, settings: StoreSettings) -> None:
+        if not settings.credential_conn_id:
+            raise StoreSettingsError("the 'database' store needs credential_conn_id (a PostgreSQL connection)")
+
+    @classmethod
+    def from_settings(cls, settings: StoreSettings) -> DatabaseCredentialStore:
+        # Imported here: the stores are declared in the connection form, which Airflow reads while it starts.
+        from airflow.sdk import BaseHook
+
+        cls.check(settings)
+        conn_id = str(settings.credential_conn_id)
+        return cls(settings.app_id, settings.secret, lambda: BaseHook.get_hook(conn_id).get_conn())
 
     @contextmanager
     def _locked(self) -> Iterator[None]:

@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tencent_kyc.credentials.base import CredentialStore
+from tencent_kyc.credentials.base import CredentialStore, StoreSettings
 
 
 class FileCredentialStore(CredentialStore):
@@ -16,6 +16,10 @@ class FileCredentialStore(CredentialStore):
     def __init__(self, app_id: str, secret: str, path: str) -> None:
         super().__init__(app_id, secret)
         self.path = path
+
+    @classmethod
+    def from_settings(cls, settings: StoreSettings) -> FileCredentialStore:
+        return cls(settings.app_id, settings.secret, settings.credential_file)
 
     @contextmanager
     def _locked(self) -> Iterator[None]:

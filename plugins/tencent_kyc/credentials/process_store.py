@@ -19,7 +19,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tencent_kyc.credentials.base import CredentialStore
+from tencent_kyc.credentials.base import CredentialStore, StoreSettings
 
 #: app id -> the encrypted pair, for this process only.
 _BLOBS: dict[str, bytes] = {}
@@ -49,6 +49,10 @@ def forget_all() -> None:
 
 class ProcessCredentialStore(CredentialStore):
     """The pair in this process's memory, shared by its threads; never by other processes (see the module)."""
+
+    @classmethod
+    def from_settings(cls, settings: StoreSettings) -> ProcessCredentialStore:
+        return cls(settings.app_id, settings.secret)
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
