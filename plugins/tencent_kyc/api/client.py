@@ -1,8 +1,9 @@
-"""HTTP calls to Tencent's WB server APIs: one pooled session, strict requests, tolerant parsing.
+"""HTTP calls to Tencent's WB server APIs: one pooled session, one request primitive, strict requests, tolerant
+parsing.
 
-This layer knows the three endpoints and turns every answer into either a decoded envelope (code "0" or a
-"no result" code) or an error of the taxonomy in :mod:`tencent_kyc.api.errors`. It holds no credentials
-state and does no retrying: the hook decides that.
+This layer knows the endpoints and turns every answer into either a decoded envelope (code "0" or one of the
+endpoint's "no result" codes) or an error of the taxonomy in :mod:`tencent_kyc.api.errors`. It holds no
+credentials state, does no pacing and no retrying: the hook decides those.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -22,13 +24,66 @@ from tencent_kyc.api.errors import (
     KycTransientError,
     error_for_code,
 )
-from tencent_kyc.api.ratelimit import RateLimiter
-from tencent_kyc.api.settings import KycSettings
 from tencent_kyc.api.signing import API_VERSION, make_nonce, sign_order_query
 
 TOKEN_PATH = "/api/oauth2/access_token"
 TICKET_PATH = "/api/oauth2/api_ticket"
-OCR_RESULT_PATH = "/api/server/getOcrResult"
+Method = Literal["GET", "POST"]
+
+
+@dataclass(frozen=True)
+class SignedEndpoint:
+    """A WBappid server API signed with the SIGN ticket over the five values {appId, orderNo, version, ticket,
+    nonce}. GET endpoints take snake_case query parameters; POST endpoints a camelCase JSON body, with the order
+    number repeated in the query string as Tencent asks."""
+
+    name: str
+    path: str
+    method: Method
+    #: Top-level codes meaning "no result for this order": an outcome, not an error.
+    no_result_codes: frozenset[str]
+
+    def request(
+        self, app_id: str, order_no: str, nonce: str, sign: str, options: Mapping[str, str]
+    ) -> tuple[dict[str, str], dict[str, str] | None]:
+        """(query parameters, JSON body) of one call."""
+        if self.method == "GET":
+            query = {"app_id": app_id, "order_no": order_no, "nonce": nonce, "version": API_VERSION, "sign": sign}
+            return {**query, **options}, None
+        body = {"appId": app_id, "version": API_VERSION, "nonce": nonce, "orderNo": order_no, "sign": sign}
+        return {"orderNo": order_no}, {**body, **options}
+
+
+OCR_RESULT = SignedEndpoint("getOcrResult", "/api/server/getOcrResult", "GET", NO_RESULT_CODES)
+OCR_RESULT_PATH = OCR_RESULT.path
+
+
+class ClientSettings(Protocol):
+    """What the client reads from the hook's settings."""
+
+    @property
+    def app_id(self) -> str: ...
+
+    @property
+    def secret(self) -> str: ...
+
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def app_id_param(self) -> str: ...
+
+    @property
+    def connect_timeout(self) -> float: ...
+
+    @property
+    def read_timeout(self) -> float: ...
+
+    @property
+    def verify(self) -> bool | str: ...
+
+    @property
+    def pool_size(self) -> int: ...
 
 
 class _DropQueryString(logging.Filter):
@@ -49,15 +104,14 @@ if not any(isinstance(f, _DropQueryString) for f in _URLLIB3_LOGGER.filters):
 
 
 class KycClient:
-    """Stateless wrapper of the three endpoints over one keep-alive connection pool."""
+    """Stateless wrapper of the endpoints over one keep-alive connection pool."""
 
-    def __init__(self, settings: KycSettings, limiter: RateLimiter | None = None) -> None:
+    def __init__(self, settings: ClientSettings) -> None:
         self.settings = settings
-        self.limiter = limiter
         self.session = self._new_session(settings)
 
     @staticmethod
-    def _new_session(settings: KycSettings) -> requests.Session:
+    def _new_session(settings: ClientSettings) -> requests.Session:
         """Keep-alive pool sized for the fetch concurrency; proxies resolved once, not on every request."""
         session = requests.Session()
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=settings.pool_size, max_retries=0, pool_block=False)
@@ -73,9 +127,10 @@ class KycClient:
 
     def get_access_token(self) -> tuple[str, float]:
         """A new access token and its lifetime in seconds. Every call invalidates older tokens after ~1 min."""
-        body = self._get(
+        body = self.send(
+            "GET",
             TOKEN_PATH,
-            {
+            params={
                 self.settings.app_id_param: self.settings.app_id,
                 "secret": self.settings.secret,
                 "grant_type": "client_credential",
@@ -89,9 +144,10 @@ class KycClient:
 
     def get_sign_ticket(self, access_token: str) -> tuple[str, float]:
         """The SIGN ticket bound to ``access_token`` and its lifetime in seconds."""
-        body = self._get(
+        body = self.send(
+            "GET",
             TICKET_PATH,
-            {
+            params={
                 self.settings.app_id_param: self.settings.app_id,
                 "access_token": access_token,
                 "type": "SIGN",
@@ -105,32 +161,40 @@ class KycClient:
             raise KycTransientError("api_ticket: answer has no tickets[0].value")
         return value, _seconds(first.get("expire_in"), default=3600.0)
 
-    def get_ocr_result(self, order_no: str, ticket: str, *, get_file: bool) -> dict[str, Any]:
-        """
-        One signed getOcrResult query, paced by the limiter (the quota counts these calls, retries included).
-
-        Returns the envelope when the code is "0" or a no-result code.
-        """
+    def signed(
+        self, endpoint: SignedEndpoint, order_no: str, ticket: str, options: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        """One call of a signed endpoint with a fresh nonce; the envelope when the code is "0" or "no result"."""
         nonce = make_nonce()
-        params = {
-            "app_id": self.settings.app_id,
-            "order_no": order_no,
-            "nonce": nonce,
-            "version": API_VERSION,
-            "sign": sign_order_query(app_id=self.settings.app_id, order_no=order_no, ticket=ticket, nonce=nonce),
-        }
-        if get_file:
-            params["get_file"] = "1"
-        if self.limiter is not None:
-            self.limiter.acquire()
-        return self._get(OCR_RESULT_PATH, params, order_no=order_no)
+        sign = sign_order_query(app_id=self.settings.app_id, order_no=order_no, ticket=ticket, nonce=nonce)
+        params, body = endpoint.request(self.settings.app_id, order_no, nonce, sign, options or {})
+        return self.send(
+            endpoint.method,
+            endpoint.path,
+            params=params,
+            json_body=body,
+            order_no=order_no,
+            no_result_codes=endpoint.no_result_codes,
+        )
 
-    def _get(self, path: str, params: Mapping[str, str], *, order_no: str | None = None) -> dict[str, Any]:
+    def send(
+        self,
+        method: Method,
+        path: str,
+        *,
+        params: Mapping[str, str],
+        json_body: Mapping[str, str] | None = None,
+        order_no: str | None = None,
+        no_result_codes: frozenset[str] = frozenset(),
+    ) -> dict[str, Any]:
+        """The one request primitive: send, decode, and map any other code to the error taxonomy."""
         endpoint = path.rsplit("/", 1)[-1]
         try:
-            response = self.session.get(
+            response = self.session.request(
+                method,
                 self.settings.base_url + path,
                 params=params,
+                json=json_body,
                 timeout=(self.settings.connect_timeout, self.settings.read_timeout),
                 verify=self.settings.verify,
             )
@@ -141,7 +205,7 @@ class KycClient:
             raise KycTransientError(f"{endpoint}: {type(exc).__name__}", order_no=order_no) from None
         body = _decode(response, endpoint, order_no)
         code = str(body.get("code", ""))
-        if code == "0" or (order_no is not None and code in NO_RESULT_CODES):
+        if code == "0" or code in no_result_codes:
             return body
         raise error_for_code(code or "<missing>", str(body.get("msg", "")), endpoint=endpoint, order_no=order_no)
 

@@ -6,9 +6,17 @@ secret, token or signature), a response body, or anything from an order's person
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class KycError(Exception):
-    """Base of every error raised by the Tencent KYC client."""
+    """Base of every error raised by the Tencent KYC client.
+
+    ``retryable`` says, once and for all, whether a later try may succeed for the same order: the order was
+    fine and Tencent or the network was not. Records carry it as data from here on.
+    """
+
+    retryable: ClassVar[bool] = False
 
     def __init__(self, message: str, *, code: str | None = None, order_no: str | None = None) -> None:
         super().__init__(message)
@@ -19,13 +27,19 @@ class KycError(Exception):
 class KycThrottledError(KycError):
     """The quota was exceeded (400501, 400504, HTTP 429): back off, then retry."""
 
+    retryable = True
+
 
 class KycTransientError(KycError):
     """Server or network trouble (HTTP 5xx, 99999x, time-outs, malformed bodies): retry with backoff."""
 
+    retryable = True
+
 
 class KycAuthError(KycError):
     """Token, ticket or signature refused (400101–400105) even after one credential refresh."""
+
+    retryable = True
 
 
 class KycRequestError(KycError):
@@ -40,7 +54,7 @@ class InvalidOrderNumberError(KycError, ValueError):
     """An order number that is not 1–32 letters/digits; raised before any request is sent."""
 
 
-#: Top-level codes meaning "no OCR result for this order" — an outcome, not an error.
+#: getOcrResult's top-level codes meaning "no OCR result for this order": an outcome, not an error.
 NO_RESULT_CODES = frozenset({"66660020", "66660011"})
 AUTH_CODES = frozenset({"400101", "400102", "400103", "400104", "400105"})
 THROTTLED_CODES = frozenset({"400501", "400504"})

@@ -11,7 +11,7 @@ import base64
 import binascii
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tencent_kyc.api.errors import NO_RESULT_CODES, KycTransientError
@@ -86,6 +86,10 @@ class OcrResult:
             photos=photos,
             queries=queries,
         )
+
+    def with_queries(self, queries: int) -> OcrResult:
+        """The same answer, counting the queries it took (media re-queries included)."""
+        return replace(self, queries=queries)
 
     @property
     def front_recognised(self) -> bool:

@@ -1,29 +1,29 @@
-"""TencentKycHook: credentials, signing and ``getOcrResult`` behind one Airflow connection."""
+"""TencentKycHook: credentials, pacing, retries and the signed WBappid calls behind one Airflow connection."""
 
 from __future__ import annotations
 
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any, TypeVar
 
 from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret
 
-from tencent_kyc.api.client import KycClient
+from tencent_kyc.api.client import OCR_RESULT, KycClient, SignedEndpoint
 from tencent_kyc.api.errors import InvalidOrderNumberError, KycAuthError, KycThrottledError, KycTransientError
 from tencent_kyc.api.ratelimit import QUOTA_HEADROOM, RateLimiter
 from tencent_kyc.api.results import OcrResult
-from tencent_kyc.api.settings import KycSettings
 from tencent_kyc.api.signing import ORDER_NO_PATTERN
 from tencent_kyc.credentials.base import Credentials, CredentialStore
-from tencent_kyc.credentials.database_store import DatabaseCredentialStore
-from tencent_kyc.credentials.file_store import FileCredentialStore
-from tencent_kyc.credentials.process_store import ProcessCredentialStore
+from tencent_kyc.credentials.registry import STORES
+from tencent_kyc.hooks.settings import KycSettings
 
 T = TypeVar("T")
+#: Airflow's masker ignores (and warns about) values shorter than this; none of ours is a secret that short.
+_MASKABLE_LENGTH = 5
 
 
 def validate_order_no(order_no: Any) -> str:
@@ -37,16 +37,24 @@ def validate_order_no(order_no: Any) -> str:
     return order_no
 
 
+def _mask(value: str) -> None:
+    """Register a runtime secret with Airflow's masker (values too short to be secrets are left alone)."""
+    if len(value) >= _MASKABLE_LENGTH:
+        mask_secret(value)
+
+
 class TencentKycHook(BaseHook):
     """
     Talk to Tencent Cloud Face Verification's WB server APIs.
 
     The connection's host is the base URL (default ``https://kyc1.qcloud.com``), login the WBappid, password
-    the secret; extras are listed in :data:`tencent_kyc.api.settings.EXTRA_FIELDS`. The connection is read
+    the secret; extras are declared in :class:`tencent_kyc.hooks.settings.KycSettings`. The connection is read
     lazily, on first use. One hook may be shared by many threads.
 
-    Calls are paced to ``quota_share`` of the connection's QPS quota (less a small headroom), so a hook
-    never exceeds the quota on its own, and N hooks with a share of 1/N never do together.
+    Every endpoint is a thin method over :meth:`signed_call`, the one primitive that signs, paces, retries
+    and re-authenticates; adding an endpoint is a :class:`~tencent_kyc.api.client.SignedEndpoint`, a method
+    and a result type. Calls are paced to ``quota_share`` of the connection's QPS quota (less a small
+    headroom), so a hook never exceeds the quota on its own, and N hooks with a share of 1/N never do together.
 
     :param tencent_kyc_conn_id: the Airflow connection id.
     :param quota_share: the fraction of the connection's QPS quota this hook may use, in (0, 1].
@@ -68,26 +76,22 @@ class TencentKycHook(BaseHook):
 
     @cached_property
     def settings(self) -> KycSettings:
+        """The connection's settings; an ill-typed or out-of-range extra raises here, before any request."""
         settings = KycSettings.from_connection(self.get_connection(self.tencent_kyc_conn_id))
-        mask_secret(settings.secret)  # Airflow masks connection passwords inside tasks; elsewhere we must
+        _mask(settings.secret)  # Airflow masks connection passwords inside tasks; elsewhere we must
         return settings
 
     @cached_property
     def client(self) -> KycClient:
-        rate = self.settings.qps_quota * QUOTA_HEADROOM * self.quota_share
-        return KycClient(self.settings, RateLimiter(rate))
+        return KycClient(self.settings)
+
+    @cached_property
+    def limiter(self) -> RateLimiter:
+        return RateLimiter(self.settings.qps_quota * QUOTA_HEADROOM * self.quota_share)
 
     @cached_property
     def store(self) -> CredentialStore:
-        settings = self.settings
-        if settings.credential_store == "database":
-            conn_id = str(settings.credential_conn_id)  # required by the settings when the store is "database"
-            return DatabaseCredentialStore(
-                settings.app_id, settings.secret, lambda: BaseHook.get_hook(conn_id).get_conn()
-            )
-        if settings.credential_store == "process":  # one process only: see ProcessCredentialStore
-            return ProcessCredentialStore(settings.app_id, settings.secret)
-        return FileCredentialStore(settings.app_id, settings.secret, settings.credential_file)
+        return STORES.get(self.settings.credential_store).from_settings(self.settings)
 
     def get_conn(self) -> KycClient:
         return self.client
@@ -111,29 +115,30 @@ class TencentKycHook(BaseHook):
                 refresh_seconds=self.settings.refresh_seconds, fetch=self._fetch_credentials, stale_token=stale_token
             )
             if cached is None or credentials.access_token != cached.access_token:
-                mask_secret(credentials.access_token)
-                mask_secret(credentials.ticket)
+                _mask(credentials.access_token)
+                _mask(credentials.ticket)
             self._credentials = credentials
             return credentials
 
     def _fetch_credentials(self) -> Credentials:
         """Token then SIGN ticket, together, as Tencent asks; called only under the store's lock."""
         fetched_at = time.time()
-        token, token_lifetime = self._with_retries(self.client.get_access_token)
-        mask_secret(token)
-        ticket, ticket_lifetime = self._with_retries(lambda: self.client.get_sign_ticket(token))
-        mask_secret(ticket)
+        token, token_lifetime = self._with_retries(lambda: self._paced(self.client.get_access_token))
+        _mask(token)
+        ticket, ticket_lifetime = self._with_retries(lambda: self._paced(lambda: self.client.get_sign_ticket(token)))
+        _mask(ticket)
         self.log.info("Fetched a new access token and SIGN ticket for WBappid %s", self.settings.app_id)
         return Credentials(token, ticket, fetched_at, min(token_lifetime, ticket_lifetime))
 
-    def get_ocr_result(self, order_no: str, *, get_file: bool = False) -> OcrResult:
+    def signed_call(
+        self, endpoint: SignedEndpoint, order_no: str, options: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
         """
-        Query one order's ID-card OCR result.
+        One call of a signed WBappid endpoint for one order: the decoded envelope (code "0" or "no result").
 
-        Throttled and transient failures are retried with backoff; a refused signature triggers one
-        credential refresh and one retry. When photos were asked for but are still empty (Tencent's ~1 s
-        lag), the order is re-queried ``photo_retries`` times, ``photo_retry_interval`` apart; photos still
-        missing after that are reported by :meth:`OcrResult.missing_photos`.
+        The order number is checked before anything is sent. Each attempt is paced within the quota;
+        throttled and transient failures are retried with capped, jittered backoff; a refused signature
+        triggers one credential refresh (through the shared store) and one retry.
 
         :raises InvalidOrderNumberError: before any request, for a malformed order number.
         :raises KycOrderError: a permanent failure for this order (its ``code`` says which).
@@ -141,24 +146,47 @@ class TencentKycHook(BaseHook):
         :raises KycAuthError: the signature was refused even with fresh credentials.
         """
         validate_order_no(order_no)
-        queries = 1
-        result = OcrResult.from_envelope(order_no, self._signed_query(order_no, get_file))
-        while get_file and result.missing_photos() and queries <= self.settings.photo_retries:
-            time.sleep(self.settings.photo_retry_interval)
-            queries += 1
-            result = OcrResult.from_envelope(order_no, self._signed_query(order_no, get_file), queries=queries)
-        return result
 
-    def _signed_query(self, order_no: str, get_file: bool) -> dict[str, Any]:
         def attempt() -> dict[str, Any]:
             credentials = self.get_credentials()
             try:
-                return self.client.get_ocr_result(order_no, credentials.ticket, get_file=get_file)
+                return self._paced(lambda: self.client.signed(endpoint, order_no, credentials.ticket, options))
             except KycAuthError:
                 refreshed = self.get_credentials(stale_token=credentials.access_token)
-                return self.client.get_ocr_result(order_no, refreshed.ticket, get_file=get_file)
+                return self._paced(lambda: self.client.signed(endpoint, order_no, refreshed.ticket, options))
 
         return self._with_retries(attempt)
+
+    def poll_media(self, query: Callable[[], T], missing: Callable[[T], tuple[str, ...]]) -> tuple[T, int]:
+        """
+        Query, then re-query while media asked for are still missing (Tencent's 1-2 s media lag):
+        ``photo_retries`` more times, ``photo_retry_interval`` apart. Returns the last answer and the queries made.
+        """
+        answer, queries = query(), 1
+        while missing(answer) and queries <= self.settings.photo_retries:
+            time.sleep(self.settings.photo_retry_interval)
+            answer, queries = query(), queries + 1
+        return answer, queries
+
+    def get_ocr_result(self, order_no: str, *, get_file: bool = False) -> OcrResult:
+        """
+        Query one order's ID-card OCR result (``getOcrResult``); with ``get_file`` also its photos, re-queried
+        while required ones lag (those still missing are in :meth:`OcrResult.missing_photos`).
+        """
+        options = {"get_file": "1"} if get_file else {}
+
+        def query() -> OcrResult:
+            return OcrResult.from_envelope(order_no, self.signed_call(OCR_RESULT, order_no, options))
+
+        if not get_file:
+            return query()
+        result, queries = self.poll_media(query, OcrResult.missing_photos)
+        return result.with_queries(queries)
+
+    def _paced(self, call: Callable[[], T]) -> T:
+        """Every request to the WBappid server draws on the quota: wait for a slot, then send."""
+        self.limiter.acquire()
+        return call()
 
     def _with_retries(self, call: Callable[[], T]) -> T:
         """Retry throttled and transient failures with capped exponential backoff and jitter."""
