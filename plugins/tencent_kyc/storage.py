@@ -3,14 +3,13 @@
 One layout for every run of a date, so a re-run or a retried task overwrites what it wrote before instead
 of adding to it::
 
-    <root>/staging/<yyyy-mm-dd>/orders.txt                 the day's clean, de-duplicated order numbers
+    <root>/staging/<yyyy-mm-dd>/orders.txt                 the day's clean, de-duplicated orders: number and date
     <root>/staging/<yyyy-mm-dd>/rejected_orders.jsonl      source values refused before any request, with reasons
-    <root>/staging/<yyyy-mm-dd>/shards/shard-00000.txt     one shard's order numbers
+    <root>/staging/<yyyy-mm-dd>/shards/shard-00000.txt     one shard's orders
     <root>/staging/<yyyy-mm-dd>/results/shard-00000.jsonl.gz   one shard's records (JSON Lines, gzip)
     <root>/staging/<yyyy-mm-dd>/duplicate_idcards.txt      fingerprints of ID numbers on several orders of the day
     <root>/staging/<yyyy-mm-dd>/validated/shard-00000.jsonl.gz   accepted records, with status and reasons
     <root>/staging/<yyyy-mm-dd>/quarantine/shard-00000.jsonl.gz  rejected records, with reasons
-    <root>/staging/<yyyy-mm-dd>/carried_over.jsonl         earlier orders queried again today, with their date
     <root>/staging/<yyyy-mm-dd>/load/kyc_ocr_results-00000.csv.gz    a shard's result rows (PII policy applied)
     <root>/staging/<yyyy-mm-dd>/load/kyc_order_history-00000.csv.gz  a shard's order history rows (all its orders)
     <root>/evidence/<yyyy-mm-dd>/<order_no>/<photo>.jpg     ID-card photos kept as evidence
@@ -21,13 +20,12 @@ Objects written to S3 are encrypted server-side (SSE-S3, AES256).
 from __future__ import annotations
 
 import gzip
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, BinaryIO, cast
+from typing import BinaryIO, cast
 
 from airflow.sdk import ObjectStoragePath
 
@@ -63,11 +61,10 @@ def write_gzip(path: ObjectStoragePath) -> Iterator[BinaryIO]:
         yield cast(BinaryIO, out)
 
 
-def read_jsonl_gz(path: ObjectStoragePath) -> Iterator[dict[str, Any]]:
-    """Stream the records of a gzip JSON Lines object."""
+def read_gzip_lines(path: ObjectStoragePath) -> Iterator[str]:
+    """Stream the text lines of a gzip object."""
     with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            yield json.loads(line)
+        yield from handle
 
 
 def write_bytes(path: ObjectStoragePath, data: bytes) -> None:
@@ -110,10 +107,6 @@ class DayLayout:
 
     def quarantine(self, index: int) -> ObjectStoragePath:
         return self.staging / "quarantine" / f"shard-{index:05d}.jsonl.gz"
-
-    @property
-    def carried_over(self) -> ObjectStoragePath:
-        return self.staging / "carried_over.jsonl"
 
     @property
     def load(self) -> ObjectStoragePath:

@@ -20,35 +20,42 @@ import pytest
 import requests
 from airflow.sdk import ObjectStoragePath
 
+from tencent_kyc.fetch.ocr import ocr_fetcher
 from tencent_kyc.fetch.progress import Progress
 from tencent_kyc.fetch.shard import fetch_shard, ordered_map
 from tencent_kyc.hooks.kyc import TencentKycHook
-from tencent_kyc.storage import DayLayout, read_jsonl_gz
+from tencent_kyc.records import Order, read_fetched
+from tencent_kyc.storage import DayLayout
 
 DAY = date(2026, 11, 27)
 WORKER = """
 import logging, sys
 from datetime import date
+from tencent_kyc.fetch.ocr import ocr_fetcher
 from tencent_kyc.fetch.progress import Progress
 from tencent_kyc.fetch.shard import fetch_shard
 from tencent_kyc.hooks.kyc import TencentKycHook
-from tencent_kyc.storage import DayLayout, read_jsonl_gz
-root, orders = sys.argv[1], sys.argv[2].split(",")
-layout = DayLayout(root, date(2026, 11, 27))
+from tencent_kyc.records import Order
+from tencent_kyc.storage import DayLayout
+day = date(2026, 11, 27)
+root, orders = sys.argv[1], [Order(number, day) for number in sys.argv[2].split(",")]
+layout = DayLayout(root, day)
 progress = Progress("shard", len(orders), logging.getLogger("w"), 1)
-fetch_shard(TencentKycHook(), orders, layout, layout.results(0), get_file=True, concurrency=4, progress=progress)
+fetch = ocr_fetcher(TencentKycHook(), layout, get_file=True)
+fetch_shard(fetch, orders, layout.results(0), concurrency=4, progress=progress)
 """
 
 
 def read(path: Path) -> list[dict[str, Any]]:
-    return list(read_jsonl_gz(ObjectStoragePath(path.as_uri())))
+    return [record.to_json() for record in read_fetched(ObjectStoragePath(path.as_uri()))]
 
 
-def run_shard(root: Path, orders: list[str], **kwargs: Any) -> dict[str, Any]:
+def run_shard(root: Path, orders: list[str], get_file: bool = True) -> dict[str, Any]:
     layout = DayLayout(f"file://{root}", DAY)
     progress = Progress("shard", len(orders), logging.getLogger("test"), 0.5)
-    options = {"get_file": True, "concurrency": 4, **kwargs}
-    return fetch_shard(TencentKycHook(), orders, layout, layout.results(0), progress=progress, **options)
+    fetch = ocr_fetcher(TencentKycHook(), layout, get_file=get_file)
+    dated = [Order(order, DAY) for order in orders]
+    return fetch_shard(fetch, dated, layout.results(0), concurrency=4, progress=progress).as_xcom()
 
 
 @pytest.fixture
@@ -112,5 +119,6 @@ def test_failed_orders_end_with_code_and_message(
     records = read(tmp_path / "staging" / DAY.isoformat() / "results" / "shard-00000.jsonl.gz")
     failed = [r for r in records if r["outcome"] == "failed"]
     assert failed and all(r["code"] == "999999" and r["error"] == "KycTransientError" for r in failed)
+    assert all(r["retryable"] is True for r in failed)  # decided once, by the error class, carried as data
     assert summary["outcomes"]["failed"] == len(failed)
     assert len(records) == 40

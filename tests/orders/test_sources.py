@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from tencent_kyc.orders.sources import OrderSource, OrderSourceError
+from tencent_kyc.orders.sources import OrderSourceError, order_source
 
 
 def test_explicit_list() -> None:
-    assert list(OrderSource.from_param({"kind": "list", "orders": ["A1", "A2"]}).iter_values()) == ["A1", "A2"]
+    assert list(order_source({"kind": "list", "orders": ["A1", "A2"]}).iter_values()) == ["A1", "A2"]
 
 
 def test_sql_on_an_airflow_connection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -22,7 +22,7 @@ def test_sql_on_an_airflow_connection(tmp_path: Path, monkeypatch: pytest.Monkey
         connection.execute("CREATE TABLE kyc_orders (order_no TEXT, order_date TEXT)")
         connection.executemany("INSERT INTO kyc_orders VALUES (?, ?)", [("A1", "2026-11-27"), ("B1", "2026-11-26")])
     monkeypatch.setenv("AIRFLOW_CONN_ORDERS_DB", json.dumps({"conn_type": "sqlite", "host": str(database)}))
-    source = OrderSource.from_param(
+    source = order_source(
         {
             "kind": "sql",
             "conn_id": "orders_db",
@@ -44,20 +44,20 @@ def test_sql_on_an_airflow_connection(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_files(tmp_path: Path, name: str, content: str, fmt: str, column: str | None) -> None:
     (tmp_path / name).write_text(content, encoding="utf-8")
     spec: dict[str, Any] = {"kind": "file", "path": f"file://{tmp_path / name}", "format": fmt, "column": column}
-    assert list(OrderSource.from_param(spec).iter_values()) == ["A1", "A2"]
+    assert list(order_source(spec).iter_values()) == ["A1", "A2"]
 
 
 def test_unreadable_jsonl_lines_become_reasons_not_crashes(tmp_path: Path) -> None:
     (tmp_path / "o.jsonl").write_text('{"order_no": "A1"}\nnot json\n', encoding="utf-8")
     spec = {"kind": "file", "path": f"file://{tmp_path / 'o.jsonl'}", "format": "jsonl", "column": "order_no"}
-    values = list(OrderSource.from_param(spec).iter_values())
+    values = list(order_source(spec).iter_values())
     assert values[0] == "A1" and "line 2" in values[1].reason
 
 
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ({"kind": "ftp"}, "kind must be one of"),
+        ({"kind": "ftp"}, "unknown order source kind 'ftp'; known: file, list, sql"),
         ({"kind": "sql", "sql": "select 1"}, "conn_id"),
         ({"kind": "file", "path": "x", "format": "xml"}, "format"),
         ({"kind": "file", "path": "x", "format": "csv"}, "column"),
@@ -67,11 +67,11 @@ def test_unreadable_jsonl_lines_become_reasons_not_crashes(tmp_path: Path) -> No
 )
 def test_bad_descriptions_are_refused_before_anything_is_read(spec: Any, message: str) -> None:
     with pytest.raises(OrderSourceError, match=message):
-        OrderSource.from_param(spec)
+        order_source(spec)
 
 
 def test_csv_without_the_column_names_the_columns(tmp_path: Path) -> None:
     (tmp_path / "o.csv").write_text("id\nA1\n", encoding="utf-8")
     spec = {"kind": "file", "path": f"file://{tmp_path / 'o.csv'}", "format": "csv", "column": "order_no"}
     with pytest.raises(OrderSourceError, match="no column 'order_no'"):
-        list(OrderSource.from_param(spec).iter_values())
+        list(order_source(spec).iter_values())

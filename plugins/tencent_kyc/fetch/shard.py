@@ -1,8 +1,8 @@
-"""Fetch one shard: concurrent queries, results streamed in shard order to one gzip JSON Lines object.
+"""Fetch one shard: concurrent queries, records streamed in shard order to one gzip JSON Lines object.
 
-Memory stays flat whatever the shard size: at most a few records per worker thread are in flight, photos
-are written out as they arrive, and the output is streamed. The output is deterministic (shard order,
-fixed key order, gzip without timestamp), so a retried or re-run shard overwrites it byte for byte.
+Memory stays flat whatever the shard size: at most a few records per worker thread are in flight, evidence
+is written out as it arrives, and the output is streamed. The output is deterministic (shard order, fixed
+key order, gzip without timestamp), so a retried or re-run shard overwrites it byte for byte.
 """
 
 from __future__ import annotations
@@ -11,21 +11,33 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
 from airflow.sdk import ObjectStoragePath
 
-from tencent_kyc.api.errors import KycOrderError, KycThrottledError, KycTransientError
-from tencent_kyc.fetch.evidence import store_photos
 from tencent_kyc.fetch.progress import Progress
-from tencent_kyc.fetch.records import dumps, failure_record, result_record
-from tencent_kyc.hooks.kyc import TencentKycHook
-from tencent_kyc.storage import DayLayout, write_gzip
+from tencent_kyc.records import Fetched, Order, write_records
 
 T = TypeVar("T")
 R = TypeVar("R")
-#: Per-order failures that end as a ``failed`` record; auth and request errors fail the whole task instead.
-ORDER_FAILURES = (KycOrderError, KycThrottledError, KycTransientError)
+FetchOne = Callable[[Order], tuple[Fetched, int]]
+
+
+@dataclass(frozen=True)
+class FetchSummary:
+    """What one shard's fetch did (counts only: it becomes an XCom)."""
+
+    results_path: str
+    orders: int
+    outcomes: dict[str, int]
+    photos_stored: int
+    crop_fallbacks: int
+    queries: int
+    seconds: float
+
+    def as_xcom(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 def ordered_map(function: Callable[[T], R], items: Iterable[T], concurrency: int) -> Iterator[R]:
@@ -44,48 +56,26 @@ def ordered_map(function: Callable[[T], R], items: Iterable[T], concurrency: int
                 future.cancel()
 
 
-def fetch_order(hook: TencentKycHook, layout: DayLayout, get_file: bool, order_no: str) -> tuple[dict[str, Any], int]:
-    """
-    Query one order and store its photos; returns its record (``failed`` with code and message when the
-    query failed for good) and how many queries it took.
-    """
-    try:
-        result = hook.get_ocr_result(order_no, get_file=get_file)
-    except ORDER_FAILURES as error:
-        return failure_record(order_no, error), 0
-    if not get_file:
-        return result_record(result, {}, [], ()), result.queries
-    photos, fallbacks = store_photos(result, layout)
-    return result_record(result, photos, fallbacks, result.missing_photos()), result.queries
-
-
 def fetch_shard(
-    hook: TencentKycHook,
-    orders: list[str],
-    layout: DayLayout,
-    output: ObjectStoragePath,
-    *,
-    get_file: bool,
-    concurrency: int,
-    progress: Progress,
-) -> dict[str, Any]:
+    fetch: FetchOne, orders: list[Order], output: ObjectStoragePath, *, concurrency: int, progress: Progress
+) -> FetchSummary:
     """Fetch every order of the shard into ``output``; returns a small summary (counts only)."""
     started = time.monotonic()
     photos = fallbacks = queries = 0
-    with write_gzip(output) as out:
-        for record, spent in ordered_map(lambda o: fetch_order(hook, layout, get_file, o), orders, concurrency):
-            out.write(dumps(record))
+    with write_records(output) as out:
+        for record, spent in ordered_map(fetch, orders, concurrency):
+            out.write(record)
             queries += spent
-            photos += len(record["photos"]) - len(record["photo_fallbacks"])
-            fallbacks += len(record["photo_fallbacks"])
-            progress.record(record["outcome"])
+            photos += len(record.photos) - len(record.photo_fallbacks)
+            fallbacks += len(record.photo_fallbacks)
+            progress.record(record.outcome)
     progress.report()
-    return {
-        "results_path": str(output),
-        "orders": len(orders),
-        "outcomes": dict(sorted(progress.outcomes.items())),
-        "photos_stored": photos,
-        "crop_fallbacks": fallbacks,
-        "queries": queries,
-        "seconds": round(time.monotonic() - started, 3),
-    }
+    return FetchSummary(
+        results_path=str(output),
+        orders=len(orders),
+        outcomes=dict(sorted(progress.outcomes.items())),
+        photos_stored=photos,
+        crop_fallbacks=fallbacks,
+        queries=queries,
+        seconds=round(time.monotonic() - started, 3),
+    )

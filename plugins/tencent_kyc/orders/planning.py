@@ -5,19 +5,24 @@ Only paths and counts leave these functions (they become XComs); order numbers s
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
+from itertools import chain
 from typing import Any
+
+from airflow.sdk import ObjectStoragePath
 
 from tencent_kyc.api.errors import InvalidOrderNumberError
 from tencent_kyc.hooks.kyc import validate_order_no
+from tencent_kyc.records import Order, Refused, encode
 from tencent_kyc.storage import DayLayout, open_for_write, write_bytes
 
 #: Stay far below Airflow's ``[core] max_map_length`` (1024): shards grow instead of multiplying.
 MAX_SHARDS = 500
+#: Staged folders of a day that a new plan replaces (an earlier run of the day may have had more shards).
+_PER_SHARD_FOLDERS = ("shards", "results", "validated", "quarantine", "load")
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,35 @@ class OrderList:
     rejected_path: str
 
     def as_xcom(self) -> dict[str, Any]:
-        return self.__dict__.copy()
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ShardPlan:
+    """All a fetch task needs to know about its shard (an XCom): where its orders are and how many."""
+
+    shard: int
+    path: str
+    orders: int
+    order_date: str
+    storage_root: str
+    shards: int
+
+    @property
+    def label(self) -> str:
+        """How the mapped task instance is named in the UI."""
+        return f"shard-{self.shard:05d} ({self.orders} orders)"
+
+    @property
+    def layout(self) -> DayLayout:
+        return DayLayout(self.storage_root, date.fromisoformat(self.order_date))
+
+    def as_xcom(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_xcom(cls, value: dict[str, Any]) -> ShardPlan:
+        return cls(**value)
 
 
 def _rejection(value: Any) -> str | None:
@@ -45,83 +78,64 @@ def _rejection(value: Any) -> str | None:
     return None
 
 
-def clean_orders(values: Iterable[Any], layout: DayLayout) -> OrderList:
-    """Stream the valid, first-seen order numbers to ``orders.txt`` and the refused values with reasons."""
+def clean_orders(values: Iterable[Any], carried: Iterable[Order], layout: DayLayout) -> OrderList:
+    """Stream the valid, first-seen orders to ``orders.txt`` and the refused values with reasons.
+
+    ``values`` are the day's order numbers from the source, dated ``layout.day``; ``carried`` are earlier
+    orders still waiting for a result, queried again with their own date (which wins if the source lists
+    one of them again).
+    """
+    carried = list(carried)
+    earlier = {order.order_no: order.order_date for order in carried}
     seen: set[str] = set()
     duplicates = rejected = 0
     with open_for_write(layout.orders) as orders, open_for_write(layout.rejected_orders) as refused:
-        for raw in values:
+        for raw in chain(values, (order.order_no for order in carried)):
             value = raw.strip() if isinstance(raw, str) else raw
             if reason := _rejection(value):
-                record = {"value": str(value)[:64], "reason": reason}
-                refused.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
+                refused.write(encode(Refused(str(value)[:64], reason)))
                 rejected += 1
             elif value in seen:
                 duplicates += 1
             else:
                 seen.add(value)
-                orders.write(value.encode() + b"\n")
+                orders.write(Order(value, earlier.get(value, layout.day)).to_line().encode())
     return OrderList(str(layout.orders), len(seen), duplicates, rejected, str(layout.rejected_orders))
 
 
-def write_carried_over(layout: DayLayout, carried: Iterable[tuple[str, date]]) -> int:
-    """Record the earlier orders queried again today with their order date (validation and the warehouse
-    date them by it); returns how many."""
-    lines = [json.dumps({"order_no": order, "order_date": day.isoformat()}) + "\n" for order, day in carried]
-    write_bytes(layout.carried_over, "".join(lines).encode())
-    return len(lines)
-
-
-def read_carried_over(layout: DayLayout) -> dict[str, date]:
-    """Order number → order date of the day's carried-over orders (empty if none were recorded)."""
-    if not layout.carried_over.exists():
-        return {}
-    with layout.carried_over.open("r", encoding="utf-8") as handle:
-        return {row["order_no"]: date.fromisoformat(row["order_date"]) for row in map(json.loads, handle)}
-
-
-def _read_orders(layout: DayLayout) -> Iterator[str]:
-    with layout.orders.open("r", encoding="utf-8") as handle:
+def read_orders(path: ObjectStoragePath) -> Iterator[Order]:
+    """The orders of an order list or a shard file."""
+    with path.open("r", encoding="utf-8") as handle:
         for line in handle:
-            if order := line.strip():
-                yield order
+            if line.strip():
+                yield Order.from_line(line)
 
 
-def plan_shards(layout: DayLayout, total: int, shard_size: int) -> list[dict[str, Any]]:
-    """
-    Split ``orders.txt`` into shards; returns one small dict per shard, all a fetch task needs to know:
-    its index, path and size, the number of shards, the order date and the storage root.
-    """
+def plan_shards(layout: DayLayout, total: int, shard_size: int) -> list[ShardPlan]:
+    """Split ``orders.txt`` into shard files of ``shard_size`` orders (more when there would be over
+    :data:`MAX_SHARDS`); returns one plan per shard."""
     if shard_size < 1:
         raise ValueError(f"shard_size must be at least 1, got {shard_size}")
-    for stale in ("shards", "results", "validated", "quarantine", "load"):  # an earlier run may have had more shards
+    for stale in _PER_SHARD_FOLDERS:
         folder = layout.staging / stale
         if folder.exists():
             folder.rmdir(recursive=True)
     size = max(shard_size, math.ceil(total / MAX_SHARDS)) if total else shard_size
-    shards: list[dict[str, Any]] = []
-    batch: list[str] = []
+    sizes: list[int] = []
+    batch: list[Order] = []
 
     def flush() -> None:
-        index = len(shards)
-        write_bytes(layout.shard(index), "".join(f"{order}\n" for order in batch).encode())
-        shards.append(
-            {
-                "shard": index,
-                "path": str(layout.shard(index)),
-                "orders": len(batch),
-                "order_date": layout.day.isoformat(),
-                "storage_root": layout.root,
-            }
-        )
+        write_bytes(layout.shard(len(sizes)), "".join(order.to_line() for order in batch).encode())
+        sizes.append(len(batch))
         batch.clear()
 
-    for order in _read_orders(layout):
+    for order in read_orders(layout.orders):
         batch.append(order)
         if len(batch) == size:
             flush()
     if batch:
         flush()
-    for shard in shards:  # lets each fetch task size its share of the quota (see the fetch operator)
-        shard["shards"] = len(shards)
-    return shards
+    day, root = layout.day.isoformat(), layout.root
+    return [
+        ShardPlan(index, str(layout.shard(index)), count, day, root, len(sizes)) for index, count in enumerate(sizes)
+    ]
