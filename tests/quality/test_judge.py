@@ -1,4 +1,4 @@
-"""validate_shard: judging each record against its own order's date, and staging every order's warehouse rows."""
+"""Judging a shard: each record against its own order's date, in one pass with staging every order's warehouse rows."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from tencent_kyc.fetch.records import dumps
-from tencent_kyc.quality.staged import validate_shard
-from tencent_kyc.storage import DayLayout, read_jsonl_gz, write_gzip
+from tencent_kyc.quality.judge import ShardCounts, judge_shard
+from tencent_kyc.records import Fetched, Order, read_judged, write_records
+from tencent_kyc.storage import DayLayout
 from tencent_kyc.validation import DEFAULT_POLICY
 from tencent_kyc.validation.idcard import check_digit
 from tencent_kyc.warehouse.pii import PiiPolicy
+from tencent_kyc.warehouse.rows import stage_rows
 from tencent_kyc.warehouse.schema import HISTORY, RESULTS
 from tencent_kyc.warehouse.sqlite import read_rows
 
@@ -35,40 +36,28 @@ CARD = {
 }
 
 
-def record(order_no: str, outcome: str = "fetched") -> dict[str, Any]:
+def record(order_no: str, order_date: date, outcome: str = "fetched") -> Fetched:
     answered = outcome == "fetched"
-    return {
-        "order_no": order_no,
-        "outcome": outcome,
-        "code": "0" if answered else "66660020",
-        "message": "",
-        "result": dict(CARD) if answered else {},
-        "photos": {},
-        "photo_fallbacks": [],
-        "missing_photos": [],
-    }
+    result: dict[str, Any] = dict(CARD) if answered else {}
+    return Fetched(Order(order_no, order_date), outcome, code="0" if answered else "66660020", result=result)
 
 
 def test_a_carried_order_is_judged_on_its_order_date_and_every_order_gets_its_rows(tmp_path: Path) -> None:
     layout = DayLayout(f"file://{tmp_path}", RUN)
-    with write_gzip(layout.results(0)) as out:
-        for staged in (record("CARRIED"), record("TODAY"), record("WAITING", "no_result")):
-            out.write(dumps(staged))
+    with write_records(layout.results(0)) as out:
+        for staged in (record("CARRIED", EARLIER), record("TODAY", RUN), record("WAITING", RUN, "no_result")):
+            out.write(staged)
 
-    summary = validate_shard(
-        0,
-        layout,
-        DEFAULT_POLICY,
-        order_dates={"CARRIED": EARLIER},
-        pii=PiiPolicy.from_param({"idcard": "masked"}),
-        key=None,
-    )
+    counts = ShardCounts(0)
+    judged = judge_shard(0, layout, DEFAULT_POLICY, counts)
+    assert stage_rows(layout, 0, judged, PiiPolicy.from_param({"idcard": "masked"}), None) == 3
+    summary = counts.as_xcom()
 
     assert summary["by_outcome"] == {"fetched": 2, "no_result": 1}
     assert summary["by_status"] == {"accepted": 1, "rejected": 1}
-    assert [r["order_no"] for r in read_jsonl_gz(layout.validated(0))] == ["CARRIED"]
-    quarantined = list(read_jsonl_gz(layout.quarantine(0)))
-    assert [r["order_no"] for r in quarantined] == ["TODAY"] and "valid_date.expired" in quarantined[0]["reasons"]
+    assert [r.record.order_no for r in read_judged(layout.validated(0))] == ["CARRIED"]
+    quarantined = list(read_judged(layout.quarantine(0)))
+    assert [r.record.order_no for r in quarantined] == ["TODAY"] and "valid_date.expired" in quarantined[0].reasons
 
     results = {
         row[0]: dict(zip((*RESULTS.names, "load_seq"), row, strict=True))

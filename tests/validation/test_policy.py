@@ -25,6 +25,7 @@ DEFAULT_REJECTS = {
     "sex.invalid",
     "sex.mismatch",
     "valid_date.expired",
+    "valid_date.not_started",
     "valid_date.format",
     "warning.front.photocopy",
     "warning.back.photocopy",

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import tencent_kyc.validation as validation
 from oracle import lawful_years, years_later
-from tencent_kyc.validation import CODES, check_record, idcard_fingerprint, record_fingerprint
+from tencent_kyc.validation import CODES, check_result, idcard_fingerprint, result_fingerprint
 from tencent_kyc.validation.idcard import NATIONS, PROVINCE_CODES, check_digit
 from tencent_kyc.validation.warnings import FLAGS
 
@@ -79,8 +79,18 @@ def staged(result: Any, outcome: Any = "fetched") -> dict[str, Any]:
     }
 
 
+def fingerprint(record: Mapping[str, Any]) -> str | None:
+    return result_fingerprint(record["outcome"], record["result"])
+
+
 def check(record: Mapping[str, Any], duplicates: frozenset[str] = frozenset(), threshold: int = 40) -> list[str]:
-    findings = check_record(record, run_date=RUN_DATE, clarity_threshold=threshold, duplicate_idcards=duplicates)
+    findings = check_result(
+        record["outcome"],
+        record["result"],
+        order_date=RUN_DATE,
+        clarity_threshold=threshold,
+        duplicate_idcards=duplicates,
+    )
     return sorted(finding.code for finding in findings)
 
 
@@ -142,7 +152,11 @@ CASES = [
     Case("birth absent", {"birth": ABSENT}, ("birth.invalid",)),
     Case("birth as an int", {"birth": 19900615}, ("birth.invalid",)),
     Case("birth with dashes", {"birth": "1990-06-15"}, ("birth.invalid",)),
-    Case("birth and ID in the future", {**holder("20260101"), "validDate": "20260201-20310201"}, ("birth.future",)),
+    Case(
+        "birth and ID in the future",
+        {**holder("20260101"), "validDate": "20260201-20310201"},
+        ("birth.future", "valid_date.not_started"),
+    ),
     Case("birth a day off", {"birth": "19900616"}, ("birth.mismatch",)),
     Case("birth in the future and off", {"birth": "20300101"}, ("birth.future", "birth.mismatch")),
     Case("ID birth digits no date", holder("19900230"), ("birth.invalid",)),
@@ -177,7 +191,13 @@ CASES = [
     Case("ending the day before", {"validDate": "20150531-20250531"}, ("valid_date.expired",)),
     Case("span of 20 years and a day", {"validDate": "20180301-20380302"}, ("valid_date.span",)),
     Case("span of 15 years", {"validDate": "20180301-20330301"}, ("valid_date.span",)),
-    Case("end before start", {"validDate": "20380301-20180301"}, ("valid_date.expired", "valid_date.span")),
+    Case(
+        "end before start",
+        {"validDate": "20380301-20180301"},
+        ("valid_date.expired", "valid_date.not_started", "valid_date.span"),
+    ),
+    Case("issued the day after the order", {"validDate": "20250602-20450602"}, ("valid_date.not_started",)),
+    Case("issued on the order date", {"validDate": "20250601-20450601"}, ()),
     Case("29 February start ending 28 February", {**holder("20000101"), "validDate": "20200229-20300228"}, ()),
     Case("29 February start ending 1 March", {**holder("20000101"), "validDate": "20200229-20300301"}, ()),
     Case(
@@ -299,7 +319,13 @@ CASES = [
 def test_rule(case: Case) -> None:
     record = case.record()
     assert check(record, case.duplicates) == sorted(case.expected)
-    findings = check_record(record, run_date=RUN_DATE, clarity_threshold=40, duplicate_idcards=case.duplicates)
+    findings = check_result(
+        record["outcome"],
+        record["result"],
+        order_date=RUN_DATE,
+        clarity_threshold=40,
+        duplicate_idcards=case.duplicates,
+    )
     assert all(finding.message for finding in findings)
     assert_no_personal_data(findings, record["result"])
 
@@ -344,7 +370,7 @@ def test_the_seed_documents_example() -> None:
     }
     # 30 at issue (2019-01-28, born 1988-10-01): 20 years is right, and the card runs to 2039.
     assert check(staged(result)) == ["idcard.format"]
-    assert record_fingerprint(staged(result)) is None
+    assert fingerprint(staged(result)) is None
 
 
 def test_the_clarity_threshold_is_the_callers() -> None:
@@ -355,16 +381,16 @@ def test_the_clarity_threshold_is_the_callers() -> None:
 
 
 def test_record_fingerprint() -> None:
-    assert record_fingerprint(staged(CLEAN)) == idcard_fingerprint(ID)
-    assert record_fingerprint(staged({**CLEAN, "idcard": ID_X.lower()})) == idcard_fingerprint(ID_X)
+    assert fingerprint(staged(CLEAN)) == idcard_fingerprint(ID)
+    assert fingerprint(staged({**CLEAN, "idcard": ID_X.lower()})) == idcard_fingerprint(ID_X)
     assert idcard_fingerprint(ID) == idcard_fingerprint(ID.lower()) != idcard_fingerprint(ID_X)
     assert re.fullmatch(r"[0-9a-f]{64}", idcard_fingerprint(ID))
     assert ID not in idcard_fingerprint(ID)
     # only recognised, well-formed numbers of checked records
-    assert record_fingerprint(staged({**CLEAN, "frontCode": "66661006"})) is None
-    assert record_fingerprint(staged({**CLEAN, "idcard": ID[:17]})) is None
-    assert record_fingerprint(staged(CLEAN, outcome="no_result")) is None
-    assert record_fingerprint(staged(None)) is None
+    assert fingerprint(staged({**CLEAN, "frontCode": "66661006"})) is None
+    assert fingerprint(staged({**CLEAN, "idcard": ID[:17]})) is None
+    assert fingerprint(staged(CLEAN, outcome="no_result")) is None
+    assert fingerprint(staged(None)) is None
 
 
 @pytest.mark.parametrize("result", [None, [], "fetched", 0, [CLEAN]])
@@ -458,9 +484,11 @@ def test_arbitrary_values_give_findings_never_exceptions(
 ) -> None:
     fields = {**overrides, "frontCode": codes[0], "backCode": codes[1]}
     record = Case("arbitrary", fields, (), outcome=outcome).record()
-    findings = check_record(record, run_date=RUN_DATE, clarity_threshold=40, duplicate_idcards=frozenset())
+    findings = check_result(
+        record["outcome"], record["result"], order_date=RUN_DATE, clarity_threshold=40, duplicate_idcards=frozenset()
+    )
     assert all(finding.code in CODES and finding.message for finding in findings)
-    fingerprint = record_fingerprint(record)
+    fingerprint = result_fingerprint(record["outcome"], record["result"])
     assert fingerprint is None or re.fullmatch(r"[0-9a-f]{64}", fingerprint)
 
 

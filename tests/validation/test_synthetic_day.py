@@ -1,6 +1,6 @@
 """Simulated days through the rules: each injected fault yields exactly its codes, and clean orders yield none.
 
-Records are staged as the fetch step stages them (``fetch.records.result_record`` over the simulator's
+Records are staged as the fetch step stages them (``fetch.ocr.ocr_record`` over the simulator's
 result); orders that never complete, or complete on a later day, are skipped: the hook reports them as
 no_result, which is not checked. The expectations come from the order book's ``injected`` labels alone.
 """
@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from tencent_kyc.api.results import OcrResult
-from tencent_kyc.fetch.records import result_record
+from tencent_kyc.fetch.ocr import ocr_record
+from tencent_kyc.records import Order
 from tencent_kyc.simulator.orders import Completion, OrderBook, SyntheticOrder
-from tencent_kyc.validation import DEFAULT_POLICY, Status, check_record, decide, record_fingerprint
+from tencent_kyc.validation import DEFAULT_POLICY, Status, check_result, decide, result_fingerprint
 
 ORDERS = 3000
 OUTCOMES = {Completion.BOTH_SIDES: "fetched", Completion.FRONT_ONLY: "front_only", Completion.BACK_ONLY: "back_only"}
@@ -57,7 +58,8 @@ REJECTING_LABELS = {
 
 
 def staged(order: SyntheticOrder) -> dict[str, Any]:
-    record = result_record(OcrResult.from_envelope(order.order_no, {"code": "0", "result": order.result}), {}, [], ())
+    result = OcrResult.from_envelope(order.order_no, {"code": "0", "result": order.result})
+    record = ocr_record(Order(order.order_no, order.order_date), result, {}, (), ()).to_json()
     assert record["outcome"] == OUTCOMES[order.completion]
     return record
 
@@ -101,7 +103,9 @@ def day(request: pytest.FixtureRequest) -> tuple[date, list[tuple[SyntheticOrder
 
 def test_each_fault_gives_exactly_its_codes(day: tuple[date, list[tuple[SyntheticOrder, dict[str, Any]]]]) -> None:
     today, orders = day
-    fingerprints = Counter(fingerprint for _, record in orders if (fingerprint := record_fingerprint(record)))
+    fingerprints = Counter(
+        fingerprint for _, record in orders if (fingerprint := result_fingerprint(record["outcome"], record["result"]))
+    )
     duplicate_idcards = {fingerprint for fingerprint, count in fingerprints.items() if count > 1}
     numbers = Counter(order.result["idcard"] for order, _ in orders if order.result["frontCode"] == "0")
     duplicated = {number for number, count in numbers.items() if count > 1}
@@ -112,7 +116,13 @@ def test_each_fault_gives_exactly_its_codes(day: tuple[date, list[tuple[Syntheti
     expected: Counter[str] = Counter()
     clean = excused = 0
     for order, record in orders:
-        findings = check_record(record, run_date=today, clarity_threshold=40, duplicate_idcards=duplicate_idcards)
+        findings = check_result(
+            record["outcome"],
+            record["result"],
+            order_date=today,
+            clarity_threshold=40,
+            duplicate_idcards=duplicate_idcards,
+        )
         codes = sorted(finding.code for finding in findings)
         assert codes == expected_codes(order, duplicated), order.injected
         found.update(codes)
@@ -138,11 +148,19 @@ def test_default_policy_statuses_follow_the_labels(
     day: tuple[date, list[tuple[SyntheticOrder, dict[str, Any]]]],
 ) -> None:
     today, orders = day
-    fingerprints = Counter(fingerprint for _, record in orders if (fingerprint := record_fingerprint(record)))
+    fingerprints = Counter(
+        fingerprint for _, record in orders if (fingerprint := result_fingerprint(record["outcome"], record["result"]))
+    )
     duplicate_idcards = {fingerprint for fingerprint, count in fingerprints.items() if count > 1}
     statuses: Counter[Status] = Counter()
     for order, record in orders:
-        findings = check_record(record, run_date=today, clarity_threshold=40, duplicate_idcards=duplicate_idcards)
+        findings = check_result(
+            record["outcome"],
+            record["result"],
+            order_date=today,
+            clarity_threshold=40,
+            duplicate_idcards=duplicate_idcards,
+        )
         verdict = decide(findings, DEFAULT_POLICY)
         if REJECTING_LABELS & set(order.injected):
             assert verdict.status is Status.REJECTED, order.injected

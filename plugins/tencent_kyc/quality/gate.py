@@ -10,35 +10,43 @@ from typing import Any
 MODES = ("fail", "warn")
 
 
-class QualityGateError(Exception):
-    """The day's quality is below the thresholds; the message names the shares and the top reasons."""
+class GateError(ValueError):
+    """The ``quality_gate`` param is unusable; raised before any request is sent."""
 
 
 @dataclass(frozen=True)
 class GateThresholds:
-    """Shares of the day's orders (0–1) above which the gate trips."""
+    """Shares of the day's orders (0–1) above which the gate trips, and what a tripped gate does."""
 
     max_rejected_share: float = 0.25
     max_no_result_share: float = 0.25
     mode: str = "fail"
 
     @classmethod
-    def from_mapping(cls, value: Mapping[str, Any]) -> GateThresholds:
+    def from_mapping(cls, value: Any) -> GateThresholds:
+        """The DAG's ``quality_gate`` param, naming what is wrong."""
+        if not isinstance(value, Mapping):
+            raise GateError(f"quality_gate must be an object, got {type(value).__name__}")
         known = {"max_rejected_share", "max_no_result_share", "mode"}
         if unknown := sorted(set(value) - known):
-            raise ValueError(f"gate has unknown key(s) {unknown}; known: {sorted(known)}")
+            raise GateError(f"quality_gate has unknown key(s) {unknown}; known: {sorted(known)}")
         gate = cls(**value)
         for name in ("max_rejected_share", "max_no_result_share"):
             share = getattr(gate, name)
-            if not isinstance(share, int | float) or not 0 <= share <= 1:
-                raise ValueError(f"gate {name} must be a number from 0 to 1, got {share!r}")
+            if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+                raise GateError(f"quality_gate {name} must be a number from 0 to 1, got {share!r}")
         if gate.mode not in MODES:
-            raise ValueError(f"gate mode must be one of {MODES}, got {gate.mode!r}")
+            raise GateError(f"quality_gate mode must be one of {', '.join(MODES)}, got {gate.mode!r}")
         return gate
 
 
+def _share(label: str, share: float, limit: float) -> str:
+    return f"{label} {share:.1%} {'>' if share > limit else '<='} {limit:.1%}"
+
+
 def evaluate(summaries: Iterable[Mapping[str, Any]], gate: GateThresholds) -> dict[str, Any]:
-    """Add the shard summaries up and judge the day; returns the day's figures and the gate's verdict."""
+    """Add the shard summaries up and judge the day; returns the day's figures and the gate's verdict, which
+    names both shares against their thresholds and the top reasons."""
     by_outcome: Counter[str] = Counter()
     by_status: Counter[str] = Counter()
     by_reason: Counter[str] = Counter()
@@ -49,12 +57,12 @@ def evaluate(summaries: Iterable[Mapping[str, Any]], gate: GateThresholds) -> di
     orders = sum(by_outcome.values())
     rejected_share = by_status["rejected"] / orders if orders else 0.0
     no_result_share = by_outcome["no_result"] / orders if orders else 0.0
-    problems = []
-    if rejected_share > gate.max_rejected_share:
-        problems.append(f"rejected {rejected_share:.1%} > {gate.max_rejected_share:.1%}")
-    if no_result_share > gate.max_no_result_share:
-        problems.append(f"no result {no_result_share:.1%} > {gate.max_no_result_share:.1%}")
+    passed = rejected_share <= gate.max_rejected_share and no_result_share <= gate.max_no_result_share
     top = ", ".join(f"{code} ({count})" for code, count in by_reason.most_common(5))
+    shares = (
+        f"{_share('rejected', rejected_share, gate.max_rejected_share)}; "
+        f"{_share('no result', no_result_share, gate.max_no_result_share)}"
+    )
     return {
         "orders": orders,
         "by_outcome": dict(sorted(by_outcome.items())),
@@ -63,6 +71,6 @@ def evaluate(summaries: Iterable[Mapping[str, Any]], gate: GateThresholds) -> di
         "rejected_share": round(rejected_share, 4),
         "no_result_share": round(no_result_share, 4),
         "top_reasons": top,
-        "passed": not problems,
-        "verdict": ("failed: " + "; ".join(problems) + f"; top reasons: {top or 'none'}") if problems else "passed",
+        "passed": passed,
+        "verdict": "passed" if passed else f"failed: {shares}; top reasons: {top or 'none'}",
     }

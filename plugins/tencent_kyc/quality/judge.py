@@ -1,91 +1,92 @@
-"""Validate a day's staged shards: find duplicate ID numbers across the day, then judge each shard's records.
+"""Judge a day's staged records: find duplicate ID numbers across the day, then each shard's records.
 
-Each shard's fetched records (``results/``) are checked with :mod:`tencent_kyc.validation` and decided under
-a :class:`~tencent_kyc.validation.Policy`; accepted records go to ``validated/``, rejected ones to
-``quarantine/``, both with their status and reasons, deterministically (a re-run writes the same bytes).
-Records without a result (no_result, failed) are not judged: they stay in ``results/`` with their outcome.
-In the same pass every record becomes its warehouse rows (``load/``, see :mod:`tencent_kyc.warehouse.rows`).
-Only counts leave these functions.
+Each fetched record with a result is checked with :mod:`tencent_kyc.validation` and decided under a
+:class:`~tencent_kyc.validation.Policy`, against its own order's date; accepted records go to ``validated/``,
+rejected ones to ``quarantine/``, both with their status and reasons, deterministically (a re-run writes the
+same bytes). Records without a result (no_result, failed) get no verdict. Every record, judged or not, is
+yielded as a :class:`~tencent_kyc.records.Judged` to the caller, which stages its warehouse rows in the same
+pass. Only counts leave as XComs.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from datetime import date
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from airflow.sdk import ObjectStoragePath
 
-from tencent_kyc.fetch.records import dumps
-from tencent_kyc.storage import DayLayout, read_jsonl_gz, write_bytes, write_gzip
-from tencent_kyc.validation import CHECKED_OUTCOMES, Policy, Status, check_record, decide, record_fingerprint
+from tencent_kyc.records import Fetched, Judged, read_fetched, write_records
+from tencent_kyc.storage import DayLayout, write_bytes
+from tencent_kyc.validation import CHECKED_OUTCOMES, Policy, Status, check_result, decide, result_fingerprint
 from tencent_kyc.validation.warnings import side_warnings
-from tencent_kyc.warehouse.pii import PiiPolicy
-from tencent_kyc.warehouse.rows import row_writer
 
 
 def collect_duplicate_idcards(results: Iterable[ObjectStoragePath], layout: DayLayout) -> int:
     """Write the fingerprints of ID numbers found on several orders of the day; returns how many."""
     seen: Counter[str] = Counter()
     for path in results:
-        seen.update(fp for record in read_jsonl_gz(path) if (fp := record_fingerprint(record)))
+        seen.update(fp for record in read_fetched(path) if (fp := result_fingerprint(record.outcome, record.result)))
     duplicates = sorted(fp for fp, count in seen.items() if count > 1)
     write_bytes(layout.duplicate_idcards, "".join(f"{fp}\n" for fp in duplicates).encode())
     return len(duplicates)
 
 
-def _judge(record: dict[str, Any], run_date: date, policy: Policy, duplicates: set[str]) -> dict[str, Any]:
-    findings = check_record(
-        record, run_date=run_date, clarity_threshold=policy.clarity_threshold, duplicate_idcards=duplicates
+def judge(record: Fetched, policy: Policy, duplicates: frozenset[str]) -> Judged:
+    """The verdict on one record (none for a record without a result)."""
+    if record.outcome not in CHECKED_OUTCOMES:
+        return Judged(record)
+    findings = check_result(
+        record.outcome,
+        record.result,
+        order_date=record.order.order_date,
+        clarity_threshold=policy.clarity_threshold,
+        duplicate_idcards=duplicates,
     )
     verdict = decide(findings, policy)
-    result = record.get("result") or {}
-    flags = {side: sorted(side_warnings(result, side).flags) for side in ("front", "back")}
-    return {**record, "status": verdict.status.value, "reasons": list(verdict.reasons), "warning_flags": flags}
+    flags = {side: tuple(sorted(side_warnings(record.result, side).flags)) for side in ("front", "back")}
+    return Judged(record, verdict.status.value, verdict.reasons, flags)
 
 
-def validate_shard(
-    index: int,
-    layout: DayLayout,
-    policy: Policy,
-    *,
-    order_dates: Mapping[str, date],
-    pii: PiiPolicy,
-    key: bytes | None,
-) -> dict[str, Any]:
-    """Judge one shard and stage its warehouse rows; returns counts by outcome, status and reason.
+@dataclass
+class ShardCounts:
+    """Counts of one judged shard, by fetch outcome, by status and by finding code (the shard's XCom)."""
 
-    Cards must be valid on their order's date: ``order_dates`` for orders carried over from earlier days,
-    the layout's day for the others (so a re-run judges alike).
-    """
-    duplicates = set(layout.duplicate_idcards.read_text().split()) if layout.duplicate_idcards.exists() else set()
-    by_outcome: Counter[str] = Counter()
-    by_status: Counter[str] = Counter()
-    by_reason: Counter[str] = Counter()
-    with (
-        write_gzip(layout.validated(index)) as accepted,
-        write_gzip(layout.quarantine(index)) as rejected,
-        row_writer(layout, index, pii, key) as rows,
-    ):
-        for record in read_jsonl_gz(layout.results(index)):
-            by_outcome[record["outcome"]] += 1
-            order_date = order_dates.get(record["order_no"], layout.day)
-            if record["outcome"] not in CHECKED_OUTCOMES:
-                rows.add(record, order_date)
-                continue
-            decided = _judge(record, order_date, policy, duplicates)
-            by_status[decided["status"]] += 1
-            by_reason.update(decided["reasons"])
-            (rejected if decided["status"] == Status.REJECTED else accepted).write(dumps(decided))
-            rows.add(decided, order_date)
-    return {
-        "shard": index,
-        "records": sum(by_outcome.values()),
-        "by_outcome": dict(sorted(by_outcome.items())),
-        "by_status": dict(sorted(by_status.items())),
-        "by_reason": dict(sorted(by_reason.items())),
-    }
+    shard: int
+    by_outcome: Counter[str] = field(default_factory=Counter)
+    by_status: Counter[str] = field(default_factory=Counter)
+    by_reason: Counter[str] = field(default_factory=Counter)
+
+    def add(self, judged: Judged) -> None:
+        self.by_outcome[judged.record.outcome] += 1
+        if judged.status is not None:
+            self.by_status[judged.status] += 1
+            self.by_reason.update(judged.reasons)
+
+    def as_xcom(self) -> dict[str, Any]:
+        return {
+            "shard": self.shard,
+            "records": sum(self.by_outcome.values()),
+            "by_outcome": dict(sorted(self.by_outcome.items())),
+            "by_status": dict(sorted(self.by_status.items())),
+            "by_reason": dict(sorted(self.by_reason.items())),
+        }
+
+
+def judge_shard(index: int, layout: DayLayout, policy: Policy, counts: ShardCounts) -> Iterator[Judged]:
+    """Judge every record of a shard, writing ``validated/`` and ``quarantine/`` and counting into ``counts``;
+    yields every record with its verdict (or none), in shard order."""
+    duplicates = (
+        frozenset(layout.duplicate_idcards.read_text().split()) if layout.duplicate_idcards.exists() else frozenset()
+    )
+    with write_records(layout.validated(index)) as accepted, write_records(layout.quarantine(index)) as rejected:
+        for record in read_fetched(layout.results(index)):
+            judged = judge(record, policy, duplicates)
+            counts.add(judged)
+            if judged.status is not None:
+                (rejected if judged.status == Status.REJECTED else accepted).write(judged)
+            yield judged
 
 
 def reason_table(by_reason: dict[str, int], policy: Policy, limit: int = 40) -> str:

@@ -1,6 +1,6 @@
 """Validation of staged getOcrResult records: pure rules, no Airflow, no I/O.
 
-``check_record`` lists the rules a record breaks as ``Finding(code, message)``; ``decide`` turns them into a
+``check_result`` lists the rules a record's result breaks as ``Finding(code, message)``; ``decide`` turns them into a
 ``Verdict`` under a ``Policy`` (rejecting codes; every other finding annotates). Only records with a result
 (outcome ``fetched``, ``front_only``, ``back_only``, ``not_recognised``) are checked, and only the fields of
 the sides Tencent recognised. The ID number is compared across orders by ``idcard_fingerprint`` only.
@@ -16,14 +16,15 @@ idcard.format              the ID number is not 17 ASCII digits and a digit or `
 idcard.check_digit         the 18th character is not the GB 11643 (ISO 7064 MOD 11-2) check character
 idcard.province            the first two digits are no GB/T 2260 province, nor 81/82/83 (residence permits)
 birth.invalid              ``birth`` is missing or not a real ``yyyyMMdd`` date (e.g. ``20230230``)
-birth.future               ``birth`` is after the run date
+birth.future               ``birth`` is after the order date
 birth.mismatch             ``birth`` differs from digits 7–14 of the ID number
 sex.invalid                ``sex`` is missing or not ``男``/``女``
 sex.mismatch               ``sex`` disagrees with the parity of ID digit 17 (odd = ``男``)
 nation.unknown             ``nation`` is missing or not one of the 56 of GB/T 3304, with or without ``族``
 valid_date.format          ``validDate`` is missing or not ``yyyyMMdd-yyyyMMdd`` / ``yyyyMMdd-长期``
                            (``长期有效`` accepted) with real dates
-valid_date.expired         the validity ended before the run date
+valid_date.expired         the validity ended before the order date
+valid_date.not_started     the validity starts after the order date (a card issued after the verification)
 valid_date.span            the validity is not exactly 5, 10 or 20 years (a 29 February start may end on
                            28 February or 1 March), nor 长期
 valid_date.age_band        the span does not fit the age at issue (ID Card Law art. 5: under 16 → 5 years,
@@ -50,9 +51,9 @@ from tencent_kyc.validation.rules import (
     CHECKED_OUTCOMES,
     CODES,
     Finding,
-    check_record,
+    check_result,
     idcard_fingerprint,
-    record_fingerprint,
+    result_fingerprint,
 )
 from tencent_kyc.validation.warnings import Warnings, decode_warning, side_warnings
 
@@ -66,10 +67,10 @@ __all__ = [
     "Status",
     "Verdict",
     "Warnings",
-    "check_record",
+    "check_result",
     "decide",
     "decode_warning",
     "idcard_fingerprint",
-    "record_fingerprint",
+    "result_fingerprint",
     "side_warnings",
 ]

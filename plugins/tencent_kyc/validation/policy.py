@@ -111,8 +111,9 @@ class Policy:
 
 #: Reject what a KYC team cannot accept without a person looking at the card again: a side not recognised, any
 #: inconsistency of ID number, birth date or sex (Tencent's own OCR already refuses most of these, so one that
-#: gets through means a misread or a forgery), an expired card or one whose validity cannot be read (expiry is
-#: then unproven), a photocopy, a re-shot screen and a temporary card (not an original, current card). Annotate
+#: gets through means a misread or a forgery), an expired card, one not yet valid on the order date (issued after
+#: the verification: a misread date or a forgery) or one whose validity cannot be read (expiry is then
+#: unproven), a photocopy, a re-shot screen and a temporary card (not an original, current card). Annotate
 #: the rest, which may well be a genuine card: border/occlusion/invalid-date warnings (Tencent's recognition
 #: still passed), the undocumented bits and non-bitmap codes, low or unreadable clarity, a nation outside the 56
 #: (real cards print e.g. 穿青人), an ID number seen on several orders (users retry), and unusual spans (old
@@ -124,6 +125,7 @@ DEFAULT_POLICY = Policy(
         "birth.*",
         "sex.*",
         "valid_date.expired",
+        "valid_date.not_started",
         "valid_date.format",
         "warning.*.photocopy",
         "warning.*.reshot",
@@ -133,7 +135,7 @@ DEFAULT_POLICY = Policy(
 
 
 def decide(findings: Iterable[Finding], policy: Policy) -> Verdict:
-    """The verdict on a checked record (one with a result: ``check_record`` returns no findings for the others,
+    """The verdict on a checked record (one with a result: ``check_result`` returns no findings for the others,
     which are counted by outcome and must not be called accepted)."""
     reasons = tuple(sorted({finding.code for finding in findings}))
     if not reasons:

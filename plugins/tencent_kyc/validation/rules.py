@@ -59,13 +59,14 @@ CODES: Mapping[str, str] = MappingProxyType(
         "idcard.check_digit": "the ID number's 18th character is not its GB 11643 check character",
         "idcard.province": "the ID number's first two digits are no province code, nor 81/82/83",
         "birth.invalid": "the birth date is missing or not a real yyyyMMdd date",
-        "birth.future": "the birth date is after the run date",
+        "birth.future": "the birth date is after the order date",
         "birth.mismatch": "the birth date differs from digits 7-14 of the ID number",
         "sex.invalid": "the sex is missing or not 男/女",
         "sex.mismatch": "the sex disagrees with the parity of ID digit 17 (odd = 男)",
         "nation.unknown": "the nation is missing or not one of the 56 of GB/T 3304 (with or without 族)",
         "valid_date.format": "the validity is missing or not yyyyMMdd-yyyyMMdd / yyyyMMdd-长期 with real dates",
-        "valid_date.expired": "the validity ended before the run date",
+        "valid_date.expired": "the validity ended before the order date",
+        "valid_date.not_started": "the validity starts after the order date (a card issued after the verification)",
         "valid_date.span": "the validity is not exactly 5, 10 or 20 years, nor 长期",
         "valid_date.age_band": "the validity span does not fit the holder's age at issue (ID Card Law, art. 5)",
         "clarity.front_low": "the portrait side's clarity is below the policy threshold",
@@ -100,12 +101,10 @@ def idcard_fingerprint(idcard: str) -> str:
     return hashlib.sha256(idcard.upper().encode()).hexdigest()
 
 
-def _result(record: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """The result of a record that is checked, else None."""
-    outcome = record.get("outcome")
+def _checked(outcome: object, result: object) -> Mapping[str, Any] | None:
+    """The result of a record that is checked (an outcome with a result), else None."""
     if not (isinstance(outcome, str) and outcome in CHECKED_OUTCOMES):
         return None
-    result = record.get("result")
     return result if isinstance(result, Mapping) else {}
 
 
@@ -119,27 +118,35 @@ def _number(result: Mapping[str, Any]) -> str | None:
     return value if _recognised(result, "front") and isinstance(value, str) and is_well_formed(value) else None
 
 
-def record_fingerprint(record: Mapping[str, Any]) -> str | None:
-    """The ID-number fingerprint of a checked record with a recognised, well-formed number; else None. The DAG
+def result_fingerprint(outcome: object, result: object) -> str | None:
+    """The ID-number fingerprint of a checked result with a recognised, well-formed number; else None. The DAG
     collects these over the day's shards: those seen on several orders are the ``duplicate_idcards``."""
-    result = _result(record)
-    number = None if result is None else _number(result)
+    checked = _checked(outcome, result)
+    number = None if checked is None else _number(checked)
     return None if number is None else idcard_fingerprint(number)
 
 
-def check_record(
-    record: Mapping[str, Any], *, run_date: date, clarity_threshold: int, duplicate_idcards: Container[str]
+def check_result(
+    outcome: object,
+    result: object,
+    *,
+    order_date: date,
+    clarity_threshold: int,
+    duplicate_idcards: Container[str],
 ) -> list[Finding]:
-    """Every rule ``record`` breaks, for the sides Tencent recognised; none for records without a result."""
-    result = _result(record)
-    if result is None:
+    """Every rule a record's ``result`` breaks, for the sides Tencent recognised; none for records without a
+    result (``outcome`` not in CHECKED_OUTCOMES). Dates are judged on the order's date, so a late result or a
+    re-run is judged as it would have been on the day."""
+    checked = _checked(outcome, result)
+    if checked is None:
         return []
+    result = checked
     findings = [_finding(f"side.{side}_missing") for side in SIDES if not _recognised(result, side)]
     number = _number(result)
     birth = None
     if _recognised(result, "front"):
         findings += _idcard(result.get("idcard"))
-        findings += _birth(result.get("birth"), number, run_date)
+        findings += _birth(result.get("birth"), number, order_date)
         findings += _sex(result.get("sex"), number)
         findings += _nation(result.get("nation"))
         if number is not None and idcard_fingerprint(number) in duplicate_idcards:
@@ -147,7 +154,7 @@ def check_record(
         birth = _holder_birth(result.get("birth"), number)
     if _recognised(result, "back"):
         permit = number is not None and number[:2] in RESIDENCE_PERMIT_PREFIXES
-        findings += _validity(result.get("validDate"), run_date, birth, permit)
+        findings += _validity(result.get("validDate"), order_date, birth, permit)
     for side in SIDES:
         if _recognised(result, side):
             findings += _clarity(result.get(f"{side}Clarity"), side, clarity_threshold)
@@ -171,12 +178,12 @@ def _idcard(value: Any) -> Iterator[Finding]:
             yield _finding("idcard.province")
 
 
-def _birth(value: Any, number: str | None, run_date: date) -> Iterator[Finding]:
+def _birth(value: Any, number: str | None, order_date: date) -> Iterator[Finding]:
     born = parse_date(value) if isinstance(value, str) else None
     if born is None:
         yield _finding("birth.invalid", "the birth date is missing" if _missing(value) else None)
         return
-    if born > run_date:
+    if born > order_date:
         yield _finding("birth.future")
     if number is not None and value != number[6:14]:
         yield _finding("birth.mismatch")
@@ -200,13 +207,15 @@ def _nation(value: Any) -> Iterator[Finding]:
         yield _finding("nation.unknown")
 
 
-def _validity(value: Any, run_date: date, birth: date | None, permit: bool) -> Iterator[Finding]:
+def _validity(value: Any, order_date: date, birth: date | None, permit: bool) -> Iterator[Finding]:
     period = _period(value)
     if period is None:
         yield _finding("valid_date.format", "the validity is missing" if _missing(value) else None)
         return
     start, end = period
-    if end is not None and end < run_date:
+    if start > order_date:
+        yield _finding("valid_date.not_started")
+    if end is not None and end < order_date:
         yield _finding("valid_date.expired")
     spans = [None] if end is None else [n for n in FIXED_VALIDITY_YEARS if end in validity_ends(start, n)]
     if not spans:
