@@ -1,29 +1,22 @@
-"""The daily Tencent KYC sync: the day's ID-card OCR results, fetched within the quota, validated, loaded."""
+"""The daily Tencent KYC sync: the day's ID-card OCR results, fetched within the quota, validated, loaded.
+
+The task bodies are named functions of :mod:`tencent_kyc.pipeline.tasks`; this file wires them together.
+"""
 
 from __future__ import annotations
 
 import json
-import logging
 import os
-import time
-from datetime import UTC, date, datetime, timedelta
-from itertools import chain
+from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, ObjectStoragePath, Param, get_current_context, task
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, get_current_context, task
 
 from tencent_kyc.operators.fetch import TencentKycFetchOperator
-from tencent_kyc.orders import planning
-from tencent_kyc.orders.sources import OrderSource, OrderSourceError
-from tencent_kyc.quality import gate, staged
-from tencent_kyc.storage import DayLayout, default_root
-from tencent_kyc.validation import DEFAULT_POLICY, Policy, PolicyError
-from tencent_kyc.warehouse.base import Warehouse, WarehouseError
-from tencent_kyc.warehouse.pii import PiiPolicy, PiiPolicyError
+from tencent_kyc.pipeline import tasks
+from tencent_kyc.storage import default_root
 from tencent_kyc.warehouse.schema import RESULTS
 
-log = logging.getLogger(__name__)
 #: Shard tasks allowed to run at once (across all runs of this DAG); each uses 1/N of the QPS quota.
 PARALLEL_SHARDS = int(os.environ.get("TENCENT_KYC_PARALLEL_SHARDS", "4"))
 #: The pool of the fetch tasks: a deployment sizes one to PARALLEL_SHARDS (see docker-compose.yaml).
@@ -73,27 +66,6 @@ DEFAULT_SOURCE = json.loads(os.environ.get("TENCENT_KYC_ORDER_SOURCE") or "null"
 }
 
 
-def _policy(value: Any) -> Policy:
-    """The ``policy`` param: null for the default, an object, or a JSON file path."""
-    if value is None:
-        return DEFAULT_POLICY
-    return Policy.from_mapping(value) if isinstance(value, dict) else Policy.load(value)
-
-
-def _order_date(context: Any) -> date:
-    """The ``order_date`` param if set, else the data interval's start date."""
-    chosen = context["params"].get("order_date")
-    return date.fromisoformat(chosen) if chosen else context["data_interval_start"].date()
-
-
-def _layout(context: Any) -> DayLayout:
-    return DayLayout(context["params"]["storage_root"], _order_date(context))
-
-
-def _warehouse(context: Any) -> Warehouse:
-    return Warehouse.for_connection(context["params"]["warehouse_conn_id"])
-
-
 with DAG(
     dag_id="tencent_kyc_ocr_daily",
     description="Daily sync of Tencent Cloud KYC ID-card OCR results",
@@ -101,6 +73,7 @@ with DAG(
     start_date=None,
     catchup=False,
     max_active_runs=1,
+    render_template_as_native_obj=True,
     doc_md=DOC,
     tags=["tencent-kyc", "kyc"],
     default_args={
@@ -148,137 +121,42 @@ with DAG(
     },
 ) as dag:
 
-    @task
+    @task(multiple_outputs=False)
     def list_orders() -> dict[str, Any]:
-        """Check the warehouse and policy, expire what is past retention, then list the day's orders plus the
-        earlier ones still waiting for a result, validated and de-duplicated, into staging storage."""
-        started = time.monotonic()
-        context = get_current_context()
-        day, layout = _order_date(context), _layout(context)
-        described = dict(context["params"]["order_source"])
-        for key in ("sql", "path"):  # only these are templates; order numbers are data, never rendered
-            if isinstance(described.get(key), str):
-                described[key] = context["task"].render_template(
-                    described[key], {**context, "order_date": day.isoformat()}
-                )
-        try:  # every setting is checked before any request is sent; a retry would not fix one
-            warehouse = _warehouse(context)
-            warehouse.check_storage(layout)
-            PiiPolicy.from_param(context["params"]["pii"]).load_key()
-            _policy(context["params"]["policy"])
-            source = OrderSource.from_param(described)
-        except (WarehouseError, PiiPolicyError, PolicyError, OrderSourceError) as exc:
-            raise AirflowFailException(f"{type(exc).__name__}: {exc}") from None
-        warehouse.ensure_schema()
-        carried, expired = warehouse.open_orders(day, int(context["params"]["retention_days"]))
-        planning.write_carried_over(layout, carried)
-        listed = planning.clean_orders(chain(source.iter_values(), (order for order, _ in carried)), layout)
-        log.info(
-            "%d orders for %s from %s and %d earlier ones without a result yet; %d expired; %d duplicates "
-            "dropped; %d values refused (reasons in %s)",
-            listed.orders,
-            day,
-            source.describe(),
-            len(carried),
-            expired,
-            listed.duplicates,
-            listed.rejected,
-            listed.rejected_path,
-        )
-        return {
-            **listed.as_xcom(),
-            "carried_over": len(carried),
-            "expired": expired,
-            "seconds": round(time.monotonic() - started, 3),
-        }
+        """Check every setting, expire what is past retention, list the day's and the carried-over orders."""
+        return tasks.list_orders(get_current_context())
 
     @task
     def plan_shards(listed: dict[str, Any]) -> list[dict[str, Any]]:
-        """Split the list into shards; returns their paths and sizes only."""
-        context = get_current_context()
-        return planning.plan_shards(_layout(context), listed["orders"], int(context["params"]["shard_size"]))
+        """Split the list into shards; returns their plans (paths and counts only)."""
+        return tasks.plan_shards(get_current_context(), listed)
 
     @task(trigger_rule="none_failed")
     def find_duplicate_ids(fetched: list[dict[str, Any]] | None = None) -> int:
-        """Fingerprints of ID numbers on several orders of the day, written to staging (never to XCom)."""
-        context = get_current_context()
-        paths = [ObjectStoragePath(summary["results_path"]) for summary in fetched or []]
-        return staged.collect_duplicate_idcards(paths, _layout(context))
+        """Fingerprints of ID numbers on several orders of the day, across shards (in staging)."""
+        return tasks.find_duplicate_ids(get_current_context(), fetched or [])
 
-    @task(map_index_template="{{ shard_label }}")
+    @task(map_index_template="{{ shard_label }}", multiple_outputs=False)
     def validate_shard(fetched: dict[str, Any]) -> dict[str, Any]:
-        """Judge one shard's records under the policy and stage their warehouse rows; returns counts by
-        outcome, status and reason."""
-        started = time.monotonic()
-        context = get_current_context()
-        index = int(fetched["shard"])
-        context["shard_label"] = f"shard-{index:05d} ({fetched['orders']} orders)"  # type: ignore[typeddict-unknown-key]
-        policy = _policy(context["params"]["policy"])
-        pii = PiiPolicy.from_param(context["params"]["pii"])
-        layout = DayLayout(fetched["storage_root"], date.fromisoformat(fetched["order_date"]))
-        order_dates = planning.read_carried_over(layout)  # cards must be valid on their order's date
-        summary = staged.validate_shard(index, layout, policy, order_dates=order_dates, pii=pii, key=pii.load_key())
-        log.info("Shard %d: %s\n%s", index, summary["by_status"], staged.reason_table(summary["by_reason"], policy))
-        return {**summary, "seconds": round(time.monotonic() - started, 3)}
+        """Judge one shard under the policy and stage its warehouse rows; counts by outcome, status, reason."""
+        return tasks.validate_shard(get_current_context(), fetched)
 
-    @task(trigger_rule="none_failed")
+    @task(trigger_rule="none_failed", multiple_outputs=False)
     def quality_gate(summaries: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """Judge the day: fail (or warn) past the thresholds; the return value holds the day's counts."""
-        context = get_current_context()
-        thresholds = gate.GateThresholds.from_mapping(context["params"]["quality_gate"])
-        day = gate.evaluate(summaries or [], thresholds)
-        log.info("Quality gate for %s: %s; %s", _order_date(context), day["verdict"], day)
-        if not day["passed"]:
-            if thresholds.mode == "fail":
-                raise AirflowFailException(f"Quality gate {day['verdict']}")
-            log.warning("Quality gate %s (mode 'warn': the run goes on)", day["verdict"])
-        return day
+        return tasks.quality_gate(get_current_context(), summaries or [])
 
-    @task(outlets=[RESULTS_ASSET], trigger_rule="none_failed")  # an empty day (nothing mapped) still loads
+    @task(outlets=[RESULTS_ASSET], trigger_rule="none_failed", multiple_outputs=False)  # an empty day still loads
     def load_warehouse(summaries: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """Merge the staged rows of every shard into the warehouse in one transaction (idempotent)."""
-        started = time.monotonic()
-        context = get_current_context()
-        layout = _layout(context)
-        loaded = _warehouse(context).load(layout, sorted(int(summary["shard"]) for summary in summaries or []))
-        context["outlet_events"][RESULTS_ASSET].extra = {"run_date": layout.day.isoformat(), **loaded.as_xcom()}
-        return {**loaded.as_xcom(), "seconds": round(time.monotonic() - started, 3)}
+        return tasks.load_warehouse(get_current_context(), summaries or [], outlet=RESULTS_ASSET)
 
-    @task(trigger_rule="none_failed")
+    @task(trigger_rule="none_failed", multiple_outputs=False)
     def run_summary(
         listed: dict[str, Any], fetched: list[dict[str, Any]], day: dict[str, Any], loaded: dict[str, Any]
-    ) -> dict[str, Any]:
+    ) -> dict[str, int]:
         """Write the day's counts and timings to ``kyc_sync_runs``; returns the orders per final status."""
-        context = get_current_context()
-        run_date = _order_date(context)
-        warehouse = _warehouse(context)
-        by_status = warehouse.run_counts(run_date)
-        fetch_seconds = [float(summary["seconds"]) for summary in fetched or []]
-        started = context["dag_run"].start_date
-        warehouse.write_run(
-            {
-                "run_date": run_date.isoformat(),
-                "dag_run_id": context["run_id"],
-                "orders": listed["orders"],
-                "carried_over": listed["carried_over"],
-                "expired": listed["expired"],
-                "rows_loaded": loaded["results"],
-                "by_outcome": day["by_outcome"],
-                "by_status": by_status,
-                "by_reason": day["by_reason"],
-                "gate": day["verdict"],
-                "started_at": started.isoformat() if started else None,
-                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "task_seconds": {
-                    "list_orders": listed["seconds"],
-                    "fetch_total": round(sum(fetch_seconds), 3),
-                    "fetch_longest_shard": max(fetch_seconds, default=0.0),
-                    "load_warehouse": loaded["seconds"],
-                },
-            }
-        )
-        log.info("Run %s: %s", run_date, by_status)
-        return by_status
+        return tasks.run_summary(get_current_context(), listed, fetched or [], day, loaded)
 
     listed = list_orders()
     fetch = TencentKycFetchOperator.partial(

@@ -8,6 +8,8 @@ from typing import Any
 
 import psycopg
 
+from tencent_kyc.api import errors
+from tencent_kyc.records import Judged
 from tencent_kyc.warehouse.base import Warehouse
 from tencent_kyc.warehouse.schema import TABLES
 
@@ -64,9 +66,18 @@ def judged(order_no: str, status: str = "accepted", **result: str) -> dict[str, 
 
 
 def unanswered(order_no: str, outcome: str = "no_result", error: str = "") -> dict[str, Any]:
-    """A record without a result: no_result (66660020) or failed with ``error``."""
+    """A record without a result: no_result (66660020) or failed with ``error`` (an error class's name, whose
+    ``retryable`` the record carries)."""
     code = "66660020" if outcome == "no_result" else "999999"
-    return {"order_no": order_no, "outcome": outcome, "code": code, "message": "x", "error": error, "result": {}}
+    record = {"order_no": order_no, "outcome": outcome, "code": code, "message": "x", "result": {}}
+    if error:
+        record |= {"error": error, "retryable": getattr(errors, error).retryable}
+    return record
+
+
+def typed(record: dict[str, Any], order_date: date) -> Judged:
+    """A record of the helpers above as the typed record validate_shard hands to the warehouse rows."""
+    return Judged.from_json({**record, "order_date": order_date.isoformat()})
 
 
 def postgres_connection(dsn: str, schema: str) -> str:

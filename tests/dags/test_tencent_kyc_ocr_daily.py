@@ -18,8 +18,8 @@ import requests
 from airflow.dag_processing.dagbag import DagBag
 from airflow.sdk import ObjectStoragePath
 
-from tencent_kyc.storage import read_jsonl_gz
-from tencent_kyc.warehouse.base import Warehouse
+from tencent_kyc.records import read_fetched, read_judged
+from tencent_kyc.warehouse.dialects import warehouse_for
 from tencent_kyc.warehouse.schema import RUNS
 from warehouse_helpers import dump, postgres_connection, query
 
@@ -39,12 +39,12 @@ def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def warehouse_query(sql: str) -> list[tuple[Any, ...]]:
-    return query(Warehouse.for_connection("tencent_kyc_warehouse"), sql)
+    return query(warehouse_for("tencent_kyc_warehouse"), sql)
 
 
 def tables(exclude: tuple[str, ...] = (RUNS.name,)) -> dict[str, Any]:
     """The warehouse's tables (a re-run replaces the run row, timings included, so it is left out)."""
-    found = dump(Warehouse.for_connection("tencent_kyc_warehouse"))
+    found = dump(warehouse_for("tencent_kyc_warehouse"))
     return {name: rows for name, rows in found.items() if name not in exclude}
 
 
@@ -61,7 +61,8 @@ def run(dag: Any, **conf: Any) -> Any:
 
 def records(root: ObjectStoragePath, folder: str = "results") -> list[dict[str, Any]]:
     shards = sorted((root / "staging" / DAY.isoformat() / folder).iterdir())
-    return [record for shard in shards for record in read_jsonl_gz(shard)]
+    read = read_fetched if folder == "results" else read_judged
+    return [record.to_json() for shard in shards for record in read(shard)]
 
 
 @pytest.fixture
@@ -222,7 +223,7 @@ def test_late_results_are_loaded_on_day_2_and_3_and_the_rest_expires_on_day_4(
     never = [o for o in first_day if "completion:never" in book.lookup(o).injected]
     assert late[1] and late[2] and never
     conf = {"storage_root": f"file://{tmp_path}/data", "get_file": False, "quality_gate": {"mode": "warn"}}
-    warehouse = Warehouse.for_connection("tencent_kyc_warehouse")
+    warehouse = warehouse_for("tencent_kyc_warehouse")
 
     def status_of(orders: list[str]) -> set[tuple[Any, ...]]:
         """The distinct (status, attempts, last attempt) of ``orders``; loaded and quarantined both mean 'result'."""
@@ -261,7 +262,7 @@ def test_the_dag_loads_into_postgresql(
     monkeypatch.setenv("AIRFLOW_CONN_KYC_PG_WAREHOUSE", postgres_connection(postgres_dsn, postgres_schema))
     conf = {"order_source": {"kind": "list", "orders": orders}, "storage_root": f"file://{tmp_path}"}
     assert run(dag, get_file=False, warehouse_conn_id="kyc_pg_warehouse", **conf).state == "success"
-    warehouse = Warehouse.for_connection("kyc_pg_warehouse")
+    warehouse = warehouse_for("kyc_pg_warehouse")
     assert sorted(row[0] for row in query(warehouse, "SELECT order_no FROM kyc_order_status")) == sorted(orders)
     assert query(warehouse, "SELECT orders FROM kyc_sync_runs") == [(len(orders),)]
 

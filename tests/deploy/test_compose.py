@@ -298,7 +298,7 @@ def test_the_tencent_kyc_connection_validates_and_matches_the_simulator(
 ) -> None:
     from airflow.sdk import BaseHook
 
-    from tencent_kyc.api.settings import KycSettings
+    from tencent_kyc.hooks.settings import KycSettings
     from tencent_kyc.simulator.__main__ import build_parser
     from tencent_kyc.simulator.config import DEMO_APP_ID, DEMO_SECRET, SimulatorConfig
 
@@ -322,11 +322,11 @@ def test_the_other_connections_work_with_their_users(compose_connections: dict[s
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
     from airflow.sdk import BaseHook
 
-    from tencent_kyc.warehouse.base import Warehouse
+    from tencent_kyc.warehouse.dialects import warehouse_for
     from tencent_kyc.warehouse.pii import PiiPolicy
     from tencent_kyc.warehouse.postgres import PostgresWarehouse
 
-    assert isinstance(Warehouse.for_connection("tencent_kyc_warehouse"), PostgresWarehouse)
+    assert isinstance(warehouse_for("tencent_kyc_warehouse"), PostgresWarehouse)
     assert PiiPolicy.from_param({"key_conn_id": "tencent_kyc_pii"}).load_key()  # long enough to be a key
     orders = BaseHook.get_hook("tencent_kyc_orders")
     assert orders.placeholder == "%s" and orders.get_connection("tencent_kyc_orders").schema == "kyc_warehouse"

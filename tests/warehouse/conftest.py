@@ -12,14 +12,15 @@ import pytest
 
 from tencent_kyc.storage import DayLayout
 from tencent_kyc.warehouse.base import Warehouse
+from tencent_kyc.warehouse.dialects import warehouse_for
 from tencent_kyc.warehouse.pii import PiiPolicy
-from tencent_kyc.warehouse.rows import row_writer
-from warehouse_helpers import postgres_connection
+from tencent_kyc.warehouse.rows import stage_rows
+from warehouse_helpers import postgres_connection, typed
 
 WAREHOUSE_CONN = "kyc_test_warehouse"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def warehouse_conn(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """``kyc_test_warehouse`` on SQLite or PostgreSQL (both real); returns the connection id."""
     if request.param == "sqlite":
@@ -32,7 +33,7 @@ def warehouse_conn(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: 
 
 @pytest.fixture
 def warehouse(warehouse_conn: str) -> Warehouse:
-    found = Warehouse.for_connection(warehouse_conn)
+    found = warehouse_for(warehouse_conn)
     found.ensure_schema()
     return found
 
@@ -48,9 +49,8 @@ def stage(tmp_path: Path) -> Callable[..., DayLayout]:
         layout = DayLayout(root or f"file://{tmp_path}/data", day)
         pii = PiiPolicy.from_param({"idcard": "masked"})
         for index, records in enumerate(shards):
-            with row_writer(layout, index, pii, None) as rows:
-                for record in records:
-                    rows.add(record, (order_dates or {}).get(record["order_no"], day))
+            judged = [typed(record, (order_dates or {}).get(record["order_no"], day)) for record in records]
+            stage_rows(layout, index, judged, pii, None)
         return layout
 
     return write

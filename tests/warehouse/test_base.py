@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
+from tencent_kyc.records import Order
 from tencent_kyc.warehouse.base import Warehouse, WarehouseError
+from tencent_kyc.warehouse.dialects import warehouse_for
 from warehouse_helpers import dump, judged, query, unanswered
 
 D1 = date(2026, 11, 1)
@@ -98,6 +100,7 @@ import os, signal, sys
 from datetime import date
 from tencent_kyc.storage import DayLayout
 from tencent_kyc.warehouse.base import Warehouse
+from tencent_kyc.warehouse.dialects import warehouse_for
 
 def crash(self, cursor, run_date):
     cursor.execute("SELECT COUNT(*) FROM stage_history")
@@ -105,7 +108,7 @@ def crash(self, cursor, run_date):
     os.kill(os.getpid(), signal.SIGKILL)
 
 Warehouse._merge = crash
-Warehouse.for_connection(sys.argv[1]).load(DayLayout(sys.argv[2], date.fromisoformat(sys.argv[3])), [0, 1])
+warehouse_for(sys.argv[1]).load(DayLayout(sys.argv[2], date.fromisoformat(sys.argv[3])), [0, 1])
 """
 
 
@@ -125,7 +128,7 @@ def test_a_crash_between_staging_and_merge_loses_nothing_and_a_retry_doubles_not
     )
     assert killed.returncode == -9, killed.stderr
     assert killed.stdout.splitlines()[-1] == "3"  # the stage was full when the process died
-    assert dump(Warehouse.for_connection(warehouse_conn)) == before
+    assert dump(warehouse_for(warehouse_conn)) == before
 
     warehouse.load(layout, [0, 1])
     assert status(warehouse) == {
@@ -144,8 +147,8 @@ def test_a_crash_between_staging_and_merge_loses_nothing_and_a_retry_doubles_not
 def _day(warehouse: Warehouse, stage: Callable[..., Any], day: date, records: list[dict[str, Any]]) -> list[str]:
     """One daily cycle as the DAG runs it: open orders, then load the day's records; returns the carried."""
     carried, _ = warehouse.open_orders(day, 3)
-    warehouse.load(stage(day, [records], dict(carried)), [0])
-    return [order for order, _ in carried]
+    warehouse.load(stage(day, [records], {order.order_no: order.order_date for order in carried}), [0])
+    return [order.order_no for order in carried]
 
 
 def test_late_results_arrive_on_day_2_and_3_and_the_rest_expires_on_day_4(
@@ -185,7 +188,7 @@ def test_late_results_arrive_on_day_2_and_3_and_the_rest_expires_on_day_4(
 def test_a_longer_retention_keeps_querying(warehouse: Warehouse, stage: Callable[..., Any]) -> None:
     warehouse.load(stage(D1, [[unanswered("A")]]), [0])
     carried, expired = warehouse.open_orders(D4, 5)
-    assert (carried, expired) == ([("A", D1)], 0)
+    assert (carried, expired) == ([Order("A", D1)], 0)
 
 
 def test_the_run_row_is_replaced_by_a_rerun(warehouse: Warehouse) -> None:
@@ -203,7 +206,9 @@ def test_the_connection_type_picks_the_dialect(warehouse: Warehouse, warehouse_c
 
 def test_an_unsupported_or_missing_connection_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_KYC_MYSQL", json.dumps({"conn_type": "mysql", "host": "db"}))
-    with pytest.raises(WarehouseError, match=r"type 'mysql'; supported: \['postgres', 'redshift', 'sqlite'\]"):
-        Warehouse.for_connection("kyc_mysql")
+    with pytest.raises(
+        WarehouseError, match="unknown warehouse connection type 'mysql'; known: postgres, redshift, sqlite"
+    ):
+        warehouse_for("kyc_mysql")
     with pytest.raises(WarehouseError, match="'kyc_nowhere' cannot be read"):
-        Warehouse.for_connection("kyc_nowhere")
+        warehouse_for("kyc_nowhere")

@@ -22,6 +22,7 @@ from airflow.providers.amazon.aws.hooks.redshift_sql import RedshiftSQLHook
 
 from tencent_kyc.warehouse import sql
 from tencent_kyc.warehouse.base import Warehouse, WarehouseError
+from tencent_kyc.warehouse.dialects import warehouse_for
 from tencent_kyc.warehouse.schema import HISTORY, RESULTS, schema_statements
 from warehouse_helpers import dump, judged, postgres_connection, unanswered
 
@@ -97,7 +98,7 @@ def redshift(
     monkeypatch.setattr(
         RedshiftSQLHook, "get_conn", lambda self: RedshiftOnPostgres(postgres_dsn, postgres_schema, s3, sent)
     )
-    yield Warehouse.for_connection("kyc_redshift"), sent
+    yield warehouse_for("kyc_redshift"), sent
 
 
 def test_redshift_gets_the_schema_copy_from_a_manifest_with_the_role_and_the_shared_merge(
@@ -153,7 +154,7 @@ def test_redshift_gets_the_schema_copy_from_a_manifest_with_the_role_and_the_sha
         admin.execute("CREATE SCHEMA wh_redshift_twin")
     try:
         monkeypatch.setenv("AIRFLOW_CONN_KYC_PG_TWIN", postgres_connection(postgres_dsn, "wh_redshift_twin"))
-        twin = Warehouse.for_connection("kyc_pg_twin")
+        twin = warehouse_for("kyc_pg_twin")
         twin.ensure_schema()
         twin.load(layout, [0, 1])
         assert dump(warehouse) == dump(twin)
@@ -190,4 +191,4 @@ def test_a_redshift_warehouse_refuses_what_it_cannot_load_from(
     value = {"conn_type": "redshift", "host": "kyc.example", "login": "u", "password": "p", "extra": extra}
     monkeypatch.setenv("AIRFLOW_CONN_KYC_REDSHIFT", json.dumps(value))
     with pytest.raises(WarehouseError, match=re.escape(message)):
-        Warehouse.for_connection("kyc_redshift").check_storage(DayLayout(root, DAY))
+        warehouse_for("kyc_redshift").check_storage(DayLayout(root, DAY))

@@ -9,10 +9,11 @@ from datetime import date
 import psycopg
 import pytest
 
+from tencent_kyc.records import Judged
 from tencent_kyc.warehouse.pii import PiiPolicy
 from tencent_kyc.warehouse.rows import encode_csv, history_row, result_row
 from tencent_kyc.warehouse.schema import RESULTS
-from warehouse_helpers import judged, unanswered
+from warehouse_helpers import judged, typed, unanswered
 
 DAY, EARLIER = date(2026, 11, 3), date(2026, 11, 1)
 AWKWARD = ['a "quoted", value', "two\nlines", "逗号，和\\反斜杠"]
@@ -36,7 +37,11 @@ def test_postgresql_copy_reads_the_values_back_exactly(postgres_dsn: str) -> Non
 def test_a_result_row_holds_every_column_in_order_under_the_policy() -> None:
     pii = PiiPolicy.from_param({"idcard": "masked", "address": "full"})
     row = dict(
-        zip(RESULTS.names, result_row(judged("A1"), EARLIER, DAY, pii.protector(None), pii.describe()), strict=True)
+        zip(
+            RESULTS.names,
+            result_row(typed(judged("A1"), EARLIER), DAY, pii.protector(None), pii.describe()),
+            strict=True,
+        )
     )
     assert row["order_no"] == "A1" and (row["order_date"], row["run_date"]) == ("2026-11-01", "2026-11-03")
     assert (row["idcard"], row["name"], row["address"]) == (
@@ -63,7 +68,7 @@ def test_a_result_row_holds_every_column_in_order_under_the_policy() -> None:
 def test_every_record_has_a_history_row_with_a_status_and_a_reason(
     record: dict[str, object], status: str, retryable: int, code: str | None
 ) -> None:
-    row = history_row(record, EARLIER, DAY)
+    row = history_row(typed(record, EARLIER), DAY)
     assert row[:4] == ["A", "2026-11-03", "2026-11-01", status]
     assert row[5:] == [retryable, code]
     assert row[4] or status == "loaded"  # a reason unless the record was accepted as is
@@ -71,4 +76,4 @@ def test_every_record_has_a_history_row_with_a_status_and_a_reason(
 
 def test_an_unjudged_record_with_a_result_is_refused() -> None:
     with pytest.raises(ValueError, match="outcome 'fetched' but was not judged"):
-        history_row({"order_no": "A", "outcome": "fetched"}, DAY, DAY)
+        history_row(Judged(typed({"order_no": "A", "outcome": "fetched"}, DAY).record), DAY)

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
-from airflow.sdk import BaseOperator, Context, ObjectStoragePath
+from airflow.sdk import BaseOperator, Context
 
-from tencent_kyc.api.settings import parse_bool
+from tencent_kyc.fetch.ocr import ocr_fetcher
 from tencent_kyc.fetch.progress import Progress
 from tencent_kyc.fetch.shard import fetch_shard
 from tencent_kyc.hooks.kyc import TencentKycHook
-from tencent_kyc.storage import DayLayout
+from tencent_kyc.orders.planning import ShardPlan, read_orders
+
+
+def _typed(name: str, value: Any, kind: type) -> Any:
+    """Templated arguments arrive rendered as native values (the DAG renders natively); say so if not."""
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise TypeError(f"{name} must be a {kind.__name__}, got {value!r} (render the DAG's templates natively)")
+    return value
 
 
 class TencentKycFetchOperator(BaseOperator):
     """
-    Fetch the OCR results of one shard of order numbers into staging storage.
+    Fetch the OCR results of one shard of orders into staging storage.
 
     Rate limiting: the connection's QPS quota is split evenly between the shard tasks that can run at once,
     ``min(parallel_shards, shards of the day)`` (the DAG sets ``parallel_shards`` as the task's
@@ -25,13 +31,11 @@ class TencentKycFetchOperator(BaseOperator):
     No shared state is needed between workers, and the total can never exceed the quota, whichever workers
     the tasks land on. Other DAGs using the same WBappid must be given their own part of the quota.
 
-    :param shard: from the planning task: ``{"shard": index, "path": shard file, "orders": count,
-        "shards": shards of the day, "order_date": "YYYY-MM-DD", "storage_root": "file://…" or
-        "s3://conn@bucket/prefix"}``.
-    :param get_file: also fetch the ID-card photos and keep them as evidence.
-    :param concurrency: requests in flight at once within this task.
+    :param shard: the shard's plan, as the planning task returns it (:class:`~tencent_kyc.orders.planning.ShardPlan`).
+    :param get_file: also fetch the ID-card photos and keep them as evidence (templated; a boolean).
+    :param concurrency: requests in flight at once within this task (templated; an integer).
     :param parallel_shards: how many shard tasks may run at once; this task uses 1/parallel_shards of the quota.
-    :param tencent_kyc_conn_id: the ``tencent_kyc`` connection.
+    :param tencent_kyc_conn_id: the ``tencent_kyc`` connection (templated).
     :param progress_interval: seconds between progress lines in the task log.
     """
 
@@ -57,24 +61,23 @@ class TencentKycFetchOperator(BaseOperator):
         self.progress_interval = progress_interval
 
     def execute(self, context: Context) -> dict[str, Any]:
-        index, count = int(self.shard["shard"]), int(self.shard["orders"])
-        label = f"shard-{index:05d} ({count} orders)"
-        context["shard_label"] = label  # type: ignore[typeddict-unknown-key]  # read by map_index_template
-        layout = DayLayout(self.shard["storage_root"], date.fromisoformat(self.shard["order_date"]))
-        orders = ObjectStoragePath(self.shard["path"]).read_text(encoding="utf-8").split()
-        if len(orders) != count:
-            raise ValueError(f"{label}: the shard file holds {len(orders)} order numbers, the plan says {count}")
-        running_at_once = max(1, min(int(self.parallel_shards), int(self.shard.get("shards", self.parallel_shards))))
+        plan = ShardPlan.from_xcom(self.shard)
+        get_file = _typed("get_file", self.get_file, bool)
+        concurrency = _typed("concurrency", self.concurrency, int)
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+        context["shard_label"] = plan.label  # type: ignore[typeddict-unknown-key]  # read by map_index_template
+        orders = list(read_orders(plan.layout.shard(plan.shard)))
+        if len(orders) != plan.orders:
+            raise ValueError(f"{plan.label}: the shard file holds {len(orders)} orders, the plan says {plan.orders}")
+        running_at_once = max(1, min(self.parallel_shards, plan.shards))
         hook = TencentKycHook(self.tencent_kyc_conn_id, quota_share=1.0 / running_at_once)
-        concurrency = max(1, int(self.concurrency))
-        self.log.info("%s: fetching with %d requests in flight, get_file=%s", label, concurrency, self.get_file)
+        self.log.info("%s: fetching with %d requests in flight, get_file=%s", plan.label, concurrency, get_file)
         summary = fetch_shard(
-            hook,
+            ocr_fetcher(hook, plan.layout, get_file=get_file),
             orders,
-            layout,
-            layout.results(index),
-            get_file=parse_bool(self.get_file),
+            plan.layout.results(plan.shard),
             concurrency=concurrency,
-            progress=Progress(label, count, self.log, self.progress_interval),
+            progress=Progress(plan.label, plan.orders, self.log, self.progress_interval),
         )
-        return {"shard": index, "order_date": self.shard["order_date"], "storage_root": layout.root, **summary}
+        return {"plan": plan.as_xcom(), **summary.as_xcom()}

@@ -1,4 +1,4 @@
-"""The warehouse seam: one class per dialect, chosen by the warehouse connection's type.
+"""The warehouse seam: one class per dialect (registered in :mod:`.dialects` by connection type).
 
 Every write is one transaction on one connection: the batch is staged into temporary tables (the only part
 that differs per dialect: SQLite inserts, PostgreSQL ``COPY FROM STDIN``, Redshift ``COPY`` from S3), then
@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
-from airflow.sdk import BaseHook
-
 from tencent_kyc.dbapi import transaction
+from tencent_kyc.records import Order
 from tencent_kyc.storage import DayLayout
 from tencent_kyc.warehouse import sql
 from tencent_kyc.warehouse.schema import HISTORY, RESULTS, RUNS, STAGED, Dialect, schema_statements
@@ -50,29 +49,6 @@ class Warehouse(ABC):
     def __init__(self, hook: Any, extra: Mapping[str, Any]) -> None:
         self.hook = hook
         self.extra = extra
-
-    @staticmethod
-    def for_connection(conn_id: str) -> Warehouse:
-        """The warehouse of an Airflow connection: ``sqlite``, ``postgres`` or ``redshift``."""
-        from tencent_kyc.warehouse.postgres import PostgresWarehouse
-        from tencent_kyc.warehouse.redshift import RedshiftWarehouse
-        from tencent_kyc.warehouse.sqlite import SqliteWarehouse
-
-        by_type: dict[str, type[Warehouse]] = {
-            "sqlite": SqliteWarehouse,
-            "postgres": PostgresWarehouse,
-            "redshift": RedshiftWarehouse,
-        }
-        try:
-            connection = BaseHook.get_connection(conn_id)
-        except Exception as exc:  # the SDK raises its own not-found error type
-            raise WarehouseError(f"warehouse connection {conn_id!r} cannot be read: {exc}") from None
-        kind = by_type.get(connection.conn_type or "")
-        if kind is None:
-            raise WarehouseError(
-                f"warehouse connection {conn_id!r} has type {connection.conn_type!r}; supported: {sorted(by_type)}"
-            )
-        return kind(connection.get_hook(), connection.extra_dejson)
 
     def check_storage(self, layout: DayLayout) -> None:  # noqa: B027 (most warehouses load from anywhere)
         """Refuse a staging root this warehouse cannot load from (Redshift needs S3)."""
@@ -105,9 +81,9 @@ class Warehouse(ABC):
             cursor.execute(statement)
         return Loaded(*counts)
 
-    def open_orders(self, run_date: date, retention_days: int) -> tuple[list[tuple[str, date]], int]:
+    def open_orders(self, run_date: date, retention_days: int) -> tuple[list[Order], int]:
         """Expire the open orders past retention, then list the earlier orders to query again on ``run_date``.
-        Returns ``([(order_no, order_date)], expired)``."""
+        Returns those orders and how many expired."""
         with self.transaction() as cursor:
             self._create_stages(cursor)
             cursor.execute(sql.stage_expiries(run_date, retention_days))
@@ -115,7 +91,7 @@ class Warehouse(ABC):
             cursor.execute(sql.expired_on(run_date))
             expired = int(cursor.fetchone()[0])  # counted, not just added: a re-run of the day reports the same
             cursor.execute(sql.carried_over(run_date, retention_days))
-            carried = [(str(order), _date(day)) for order, day in cursor.fetchall()]
+            carried = [Order(str(order), _date(day)) for order, day in cursor.fetchall()]
         return carried, expired
 
     def load(self, layout: DayLayout, shards: Sequence[int]) -> Loaded:

@@ -1,0 +1,72 @@
+"""A run's settings, read once from the DAG's params into typed values, every one checked before any request."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from tencent_kyc.quality.gate import GateError, GateThresholds
+from tencent_kyc.storage import DayLayout
+from tencent_kyc.validation import DEFAULT_POLICY, Policy, PolicyError
+from tencent_kyc.warehouse.pii import PiiPolicy, PiiPolicyError
+
+
+class ConfigError(ValueError):
+    """A DAG param is unusable; the run fails at once (no retries: a retry would not fix it)."""
+
+
+def _policy(value: Any) -> Policy:
+    """The ``policy`` param: null for the default, an object, or a JSON file path."""
+    if value is None:
+        return DEFAULT_POLICY
+    return Policy.from_mapping(value) if isinstance(value, Mapping) else Policy.load(value)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """The params every task of a run reads, typed."""
+
+    order_date: date
+    storage_root: str
+    shard_size: int
+    concurrency: int
+    get_file: bool
+    policy: Policy
+    gate: GateThresholds
+    pii: PiiPolicy
+    tencent_kyc_conn_id: str
+    warehouse_conn_id: str
+    retention_days: int
+
+    @property
+    def layout(self) -> DayLayout:
+        return DayLayout(self.storage_root, self.order_date)
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any], data_interval_start: Any) -> RunConfig:
+        """The order date is the ``order_date`` param if set, else the data interval's start date (UTC)."""
+        try:
+            chosen = params.get("order_date")
+            return cls(
+                order_date=date.fromisoformat(chosen) if chosen else data_interval_start.date(),
+                storage_root=str(params["storage_root"]),
+                shard_size=int(params["shard_size"]),
+                concurrency=int(params["concurrency"]),
+                get_file=bool(params["get_file"]),
+                policy=_policy(params["policy"]),
+                gate=GateThresholds.from_mapping(params["quality_gate"]),
+                pii=PiiPolicy.from_param(params["pii"]),
+                tencent_kyc_conn_id=str(params["tencent_kyc_conn_id"]),
+                warehouse_conn_id=str(params["warehouse_conn_id"]),
+                retention_days=int(params["retention_days"]),
+            )
+        except (PolicyError, GateError, PiiPolicyError) as exc:
+            raise ConfigError(f"{type(exc).__name__}: {exc}") from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ConfigError(f"a DAG param is missing or malformed: {type(exc).__name__}: {exc}") from None
+
+    @classmethod
+    def from_context(cls, context: Mapping[str, Any]) -> RunConfig:
+        return cls.from_params(context["params"], context.get("data_interval_start"))
