@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint constraints clean
+.PHONY: setup run test test-fast lint constraints clean
 
 setup: $(VENV)/.installed
 
@@ -20,6 +20,10 @@ test: setup
 	tests/services/start_postgres.sh
 	tests/services/install_chromium.sh
 	$(BIN)/python -m pytest
+
+# The edit loop: no PostgreSQL, no browser, no multi-process stack, nothing over ten seconds; both cores.
+test-fast: setup
+	$(BIN)/python -m pytest -n 2 -m "not (postgres or slow or stack or browser)"
 
 lint: setup
 	$(BIN)/ruff check

@@ -25,6 +25,23 @@ import pytest  # noqa: E402
 if TYPE_CHECKING:
     from tencent_kyc.simulator.server import SimulatorServer
 
+#: Fixtures that reach the test PostgreSQL: a test using one (directly or through another fixture) is marked
+#: ``postgres``, so that the fast lane (``make test-fast``) can leave it out.
+POSTGRES_FIXTURES = frozenset({"postgres_dsn", "postgres_conn_id", "postgres_schema"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark what needs a service the fast lane does not start: PostgreSQL, the multi-process stack, Chromium."""
+    for item in items:
+        if POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
+        if "stack" in item.path.parts:
+            item.add_marker(pytest.mark.stack)
+            item.add_marker(pytest.mark.postgres)
+        if "browser" in item.path.name:
+            item.add_marker(pytest.mark.browser)
+
+
 POSTGRES_DSN = os.environ.get("KYC_TEST_POSTGRES_DSN", "postgresql://kyc_test:kyc_test@127.0.0.1:5432/kyc_test")
 
 

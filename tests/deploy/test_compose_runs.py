@@ -63,6 +63,7 @@ def airflow_json(env: dict[str, str], *args: str) -> Any:
     return json.loads(done.stdout.strip().splitlines()[-1])  # after any log line of the CLI's start-up
 
 
+@pytest.mark.slow
 def test_airflow_init_creates_the_pool_and_the_bucket_and_can_run_again(
     services: dict[str, Any], init_env: dict[str, str], moto_server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -100,6 +101,7 @@ def test_airflow_init_creates_the_pool_and_the_bucket_and_can_run_again(
     assert s3.get_object(Bucket="tencent-kyc", Key="kyc/compose-probe.txt")["ServerSideEncryption"] == "AES256"
 
 
+@pytest.mark.slow
 def test_airflow_init_fails_when_a_setting_is_missing(services: dict[str, Any], init_env: dict[str, str]) -> None:
     """The check above can fail: without TENCENT_KYC_POOL, `set -u` stops the script before the pool."""
     _, script = command_args(services["airflow-init"])

@@ -35,7 +35,8 @@ print(json.dumps({"auth_failures": failures}))
 """
 
 
-@pytest.mark.parametrize("store", ["file", "database"])
+@pytest.mark.slow
+@pytest.mark.parametrize("store", ["file", pytest.param("database", marks=pytest.mark.postgres)])
 def test_eight_processes_200_calls_each_share_one_token_per_window(
     store: str, simulator_factory: Callable[..., Any], kyc_connection: Any, request: pytest.FixtureRequest
 ) -> None:
