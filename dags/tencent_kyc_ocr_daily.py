@@ -17,9 +17,10 @@ from tencent_kyc.pipeline import tasks
 from tencent_kyc.storage import default_root
 from tencent_kyc.warehouse.schema import RESULTS
 
-#: Shard tasks allowed to run at once (across all runs of this DAG); each uses 1/N of the QPS quota.
+#: Shard tasks allowed to run at once (across all runs of this DAG): bounds worker use only, since every fetch
+#: shares the WBappid's quota through the credential store whatever runs.
 PARALLEL_SHARDS = int(os.environ.get("TENCENT_KYC_PARALLEL_SHARDS", "4"))
-#: The pool of the fetch tasks: a deployment sizes one to PARALLEL_SHARDS (see docker-compose.yaml).
+#: The pool of the fetch tasks (see docker-compose.yaml), also only to bound worker use.
 POOL = os.environ.get("TENCENT_KYC_POOL", "default_pool")
 #: Downstream DAGs can be scheduled on the result table.
 RESULTS_ASSET = Asset(name=RESULTS.name, uri=f"tencent-kyc://warehouse/{RESULTS.name}", group="tencent_kyc")
@@ -34,9 +35,10 @@ For the run's order date (the data interval's start date, UTC, or the `order_dat
    numbers with a reason (`staging/<date>/rejected_orders.jsonl`); nothing invalid is ever sent.
 2. **plan_shards** splits the list into shards of `shard_size` in staging storage. XComs carry paths and
    counts only, never order numbers or records.
-3. **fetch_ocr_results** runs one mapped task per shard (labelled `shard-00000 (N orders)`): `concurrency`
-   requests in flight, paced so that all shard tasks together stay inside the connection's QPS quota
-   (each of the at most `{PARALLEL_SHARDS}` running shards takes 1/{PARALLEL_SHARDS} of it). Results go to
+3. **fetch_ocr_results** runs one mapped task per shard (labelled `shard-00000 (N orders)`, at most
+   `{PARALLEL_SHARDS}` at once): `concurrency` requests in flight, every one waiting for a slot of the WBappid's
+   QPS quota, which every task, run and DAG on the app shares through the credential store (the log says the
+   task's rate whenever the number of clients changes). Results go to
    `staging/<date>/results/shard-NNNNN.jsonl.gz`; with `get_file`, photos go to
    `evidence/<date>/<order>/<photo>.jpg` (SSE on S3). Every order ends with an outcome: fetched,
    front_only, back_only, not_recognised, no_result or failed (with code and message).
@@ -164,7 +166,6 @@ with DAG(
         get_file="{{ params.get_file }}",
         concurrency="{{ params.concurrency }}",
         tencent_kyc_conn_id="{{ params.tencent_kyc_conn_id }}",
-        parallel_shards=PARALLEL_SHARDS,
         max_active_tis_per_dag=PARALLEL_SHARDS,
         pool=POOL,
         map_index_template="{{ shard_label }}",

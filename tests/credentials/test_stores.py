@@ -35,7 +35,8 @@ def store_spec(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str
 
     dsn = request.getfixturevalue("postgres_dsn")  # fails loudly when PostgreSQL is down
     with psycopg.connect(dsn) as connection:
-        connection.execute("DROP TABLE IF EXISTS tencent_kyc_credentials")
+        for table in ("tencent_kyc_credentials", "tencent_kyc_quota", "tencent_kyc_quota_clients"):
+            connection.execute(f"DROP TABLE IF EXISTS {table}")
     return "database", dsn
 
 
@@ -142,3 +143,24 @@ def test_eight_processes_racing_fetch_exactly_once(store_spec: tuple[str, str], 
         assert worker.exitcode == 0
     assert len(Path(counter).read_text().splitlines()) == 1
     assert len(set(tokens)) == 1
+
+
+def test_bookings_follow_each_other_on_one_schedule_and_count_the_clients(
+    store_factory: Callable[..., CredentialStore],
+) -> None:
+    store, other = store_factory(), store_factory()
+    first = store.reserve("client-a", 4, 0.05)
+    second = other.reserve("client-b", 2, 0.05)  # another instance, same storage: right after the first four
+    third = store.reserve("client-a", 1, 0.05)
+    assert abs(first.now - time.time()) < 5  # the store's clock, close to ours
+    assert second.start == pytest.approx(first.start + 0.2, abs=1e-6)
+    assert third.start == pytest.approx(second.start + 0.1, abs=1e-6)
+    assert (first.clients, second.clients, third.clients) == (1, 2, 2)
+
+
+def test_an_idle_schedule_starts_now_not_in_the_past(store_factory: Callable[..., CredentialStore]) -> None:
+    store = store_factory()
+    store.reserve("client-a", 1, 0.01)
+    time.sleep(0.2)
+    booked = store.reserve("client-a", 1, 0.01)
+    assert booked.start == pytest.approx(booked.now, abs=1e-6)

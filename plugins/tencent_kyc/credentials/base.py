@@ -1,4 +1,4 @@
-"""Shared, single-flight storage of the access token and SIGN ticket.
+"""Shared, single-flight storage of the access token and SIGN ticket, and the schedule of the app's quota.
 
 Tencent's rules: cache them persistently, refresh both together every 20 minutes, never refresh
 concurrently, use the new ones at once (a new token kills the old one after about a minute). So every
@@ -6,7 +6,8 @@ process of every worker reads the same stored pair, and a refresh happens under 
 re-checking what is stored: whoever waited on the lock finds the fresh pair and does not fetch again.
 
 The pair is stored encrypted with a key derived from the app secret, so a copied file or row is useless
-without the secret.
+without the secret. The same store shares the app's QPS quota (:mod:`.quota`): every store books send slots
+atomically, and a store that cannot be reached fails the call instead of letting it go unpaced.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
 from cryptography.fernet import Fernet, InvalidToken
+
+from tencent_kyc.credentials.quota import Reservation
 
 #: Refresh a little before Tencent's own lifetimes run out, whatever the configured age.
 EXPIRY_MARGIN_SECONDS = 60.0
@@ -102,6 +105,10 @@ class CredentialStore(ABC):
             return Credentials(**json.loads(self._fernet.decrypt(blob)))
         except (InvalidToken, ValueError, TypeError):
             return None  # written with another secret (rotated) or damaged: fetch anew
+
+    @abstractmethod
+    def reserve(self, client_id: str, slots: int, interval: float) -> Reservation:
+        """Book ``slots`` consecutive send slots ``interval`` apart on the app's schedule (see :mod:`.quota`)."""
 
     @abstractmethod
     def _locked(self) -> AbstractContextManager[None]:

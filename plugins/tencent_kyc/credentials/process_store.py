@@ -8,21 +8,27 @@ their signed calls are refused (400102). An Airflow deployment runs every task i
 use ``file`` (one machine) or ``database`` (many) there. This store is for a single long-lived process,
 such as a script or a notebook, and for showing what goes wrong without a shared store.
 
-Nothing is written anywhere; the pair is kept encrypted like the other stores keep it, and is lost when the
-process ends. A forked child starts with the parent's pair (copied memory) but refreshes on its own.
+The quota schedule (see :mod:`.quota`) is kept the same way, so a single process paces itself within the
+quota; other processes do not see it. Nothing is written anywhere; the pair is kept encrypted like the other
+stores keep it, and is lost when the process ends. A forked child starts with the parent's pair (copied
+memory) but refreshes on its own.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from tencent_kyc.credentials.base import CredentialStore, StoreSettings
+from tencent_kyc.credentials.quota import Reservation, book
 
-#: app id -> the encrypted pair, for this process only.
+#: app id -> the encrypted pair, and app id -> its quota schedule, for this process only.
 _BLOBS: dict[str, bytes] = {}
+_QUOTAS: dict[str, dict[str, Any]] = {}
 _LOCKS: dict[str, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
 
@@ -43,8 +49,9 @@ def _lock_for(app_id: str) -> threading.Lock:
 
 
 def forget_all() -> None:
-    """Drop every pair held by this process (for tests)."""
+    """Drop every pair and schedule held by this process (for tests)."""
     _BLOBS.clear()
+    _QUOTAS.clear()
 
 
 class ProcessCredentialStore(CredentialStore):
@@ -58,6 +65,10 @@ class ProcessCredentialStore(CredentialStore):
     def _locked(self) -> Iterator[None]:
         with _lock_for(self.app_id):
             yield
+
+    def reserve(self, client_id: str, slots: int, interval: float) -> Reservation:
+        with _lock_for(f"quota:{self.app_id}"):
+            return book(_QUOTAS.setdefault(self.app_id, {}), client_id, slots, interval, time.time())
 
     def _read(self) -> bytes | None:
         return _BLOBS.get(self.app_id)

@@ -26,7 +26,7 @@ FetchOne = Callable[[Order], tuple[Fetched, int]]
 
 @dataclass(frozen=True)
 class FetchSummary:
-    """What one shard's fetch did (counts only: it becomes an XCom)."""
+    """What one shard's fetch did (counts, and when it ran as seconds since the epoch: it becomes an XCom)."""
 
     results_path: str
     orders: int
@@ -35,6 +35,8 @@ class FetchSummary:
     crop_fallbacks: int
     queries: int
     seconds: float
+    started_at: float
+    ended_at: float
 
     def as_xcom(self) -> dict[str, Any]:
         return asdict(self)
@@ -60,7 +62,7 @@ def fetch_shard(
     fetch: FetchOne, orders: list[Order], output: ObjectStoragePath, *, concurrency: int, progress: Progress
 ) -> FetchSummary:
     """Fetch every order of the shard into ``output``; returns a small summary (counts only)."""
-    started = time.monotonic()
+    started, started_at = time.monotonic(), time.time()
     photos = fallbacks = queries = 0
     with write_records(output) as out:
         for record, spent in ordered_map(fetch, orders, concurrency):
@@ -78,4 +80,6 @@ def fetch_shard(
         crop_fallbacks=fallbacks,
         queries=queries,
         seconds=round(time.monotonic() - started, 3),
+        started_at=round(started_at, 3),
+        ended_at=round(time.time(), 3),
     )

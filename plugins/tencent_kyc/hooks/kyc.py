@@ -14,11 +14,11 @@ from airflow.sdk.log import mask_secret
 
 from tencent_kyc.api.client import OCR_RESULT, KycClient, SignedEndpoint
 from tencent_kyc.api.errors import InvalidOrderNumberError, KycAuthError, KycThrottledError, KycTransientError
-from tencent_kyc.api.ratelimit import QUOTA_HEADROOM, RateLimiter
 from tencent_kyc.api.results import OcrResult
 from tencent_kyc.api.signing import ORDER_NO_PATTERN
 from tencent_kyc.credentials.base import Credentials, CredentialStore
 from tencent_kyc.credentials.registry import STORES
+from tencent_kyc.hooks.pacer import SharedPacer
 from tencent_kyc.hooks.settings import KycSettings
 
 T = TypeVar("T")
@@ -53,11 +53,11 @@ class TencentKycHook(BaseHook):
 
     Every endpoint is a thin method over :meth:`signed_call`, the one primitive that signs, paces, retries
     and re-authenticates; adding an endpoint is a :class:`~tencent_kyc.api.client.SignedEndpoint`, a method
-    and a result type. Calls are paced to ``quota_share`` of the connection's QPS quota (less a small
-    headroom), so a hook never exceeds the quota on its own, and N hooks with a share of 1/N never do together.
+    and a result type. Every request the hook sends, token and ticket included, waits for a slot of the app's
+    one QPS quota, booked in the credential store that every task, run and DAG on the app shares
+    (:mod:`tencent_kyc.hooks.pacer`): no split to configure, and never over the quota together.
 
     :param tencent_kyc_conn_id: the Airflow connection id.
-    :param quota_share: the fraction of the connection's QPS quota this hook may use, in (0, 1].
     """
 
     conn_name_attr = "tencent_kyc_conn_id"
@@ -65,14 +65,13 @@ class TencentKycHook(BaseHook):
     conn_type = "tencent_kyc"
     hook_name = "Tencent Cloud KYC (WBappid)"
 
-    def __init__(self, tencent_kyc_conn_id: str = default_conn_name, *, quota_share: float = 1.0) -> None:
+    def __init__(self, tencent_kyc_conn_id: str = default_conn_name) -> None:
         super().__init__()
-        if not 0 < quota_share <= 1:
-            raise ValueError(f"quota_share must be in (0, 1], got {quota_share}")
         self.tencent_kyc_conn_id = tencent_kyc_conn_id
-        self.quota_share = quota_share
         self._credentials: Credentials | None = None
         self._credentials_lock = threading.Lock()
+        self._counts_lock = threading.Lock()
+        self.calls = self.throttled = self.retries = 0
 
     @cached_property
     def settings(self) -> KycSettings:
@@ -86,8 +85,9 @@ class TencentKycHook(BaseHook):
         return KycClient(self.settings)
 
     @cached_property
-    def limiter(self) -> RateLimiter:
-        return RateLimiter(self.settings.qps_quota * QUOTA_HEADROOM * self.quota_share)
+    def pacer(self) -> SharedPacer:
+        settings = self.settings
+        return SharedPacer(self.store, settings.qps_quota, self.log, store_kind=settings.credential_store)
 
     @cached_property
     def store(self) -> CredentialStore:
@@ -183,10 +183,24 @@ class TencentKycHook(BaseHook):
         result, queries = self.poll_media(query, OcrResult.missing_photos)
         return result.with_queries(queries)
 
+    def call_counts(self) -> dict[str, int]:
+        """Requests sent (token and ticket included), throttled answers, and retries, since the hook was made."""
+        with self._counts_lock:
+            return {"calls": self.calls, "throttled": self.throttled, "retries": self.retries}
+
+    def _count(self, name: str) -> None:
+        with self._counts_lock:
+            setattr(self, name, getattr(self, name) + 1)
+
     def _paced(self, call: Callable[[], T]) -> T:
         """Every request to the WBappid server draws on the quota: wait for a slot, then send."""
-        self.limiter.acquire()
-        return call()
+        self.pacer.acquire()
+        self._count("calls")
+        try:
+            return call()
+        except KycThrottledError:
+            self._count("throttled")
+            raise
 
     def _with_retries(self, call: Callable[[], T]) -> T:
         """Retry throttled and transient failures with capped exponential backoff and jitter."""
@@ -201,6 +215,7 @@ class TencentKycHook(BaseHook):
                 ceiling = min(settings.max_backoff_seconds, settings.backoff_seconds * 2 ** (attempt - 1))
                 time.sleep(random.uniform(ceiling / 2, ceiling))
                 attempt += 1
+                self._count("retries")
 
     def test_connection(self) -> tuple[bool, str]:
         """

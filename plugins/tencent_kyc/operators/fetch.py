@@ -25,16 +25,14 @@ class TencentKycFetchOperator(BaseOperator):
     """
     Fetch the OCR results of one shard of orders into staging storage.
 
-    Rate limiting: the connection's QPS quota is split evenly between the shard tasks that can run at once,
-    ``min(parallel_shards, shards of the day)`` (the DAG sets ``parallel_shards`` as the task's
-    ``max_active_tis_per_dag`` and runs one DAG run at a time), and each task paces its calls to its share.
-    No shared state is needed between workers, and the total can never exceed the quota, whichever workers
-    the tasks land on. Other DAGs using the same WBappid must be given their own part of the quota.
+    Rate limiting: every call waits for a slot of the WBappid's one QPS quota, booked in the connection's
+    credential store, which every task, run and DAG on the app shares (see :mod:`tencent_kyc.hooks.pacer`).
+    However many shard tasks run, they stay inside the quota together, and one alone uses all of it; pools
+    and ``max_active_tis_per_dag`` only bound how many workers the fetch occupies.
 
     :param shard: the shard's plan, as the planning task returns it (:class:`~tencent_kyc.orders.planning.ShardPlan`).
     :param get_file: also fetch the ID-card photos and keep them as evidence (templated; a boolean).
     :param concurrency: requests in flight at once within this task (templated; an integer).
-    :param parallel_shards: how many shard tasks may run at once; this task uses 1/parallel_shards of the quota.
     :param tencent_kyc_conn_id: the ``tencent_kyc`` connection (templated).
     :param progress_interval: seconds between progress lines in the task log.
     """
@@ -47,7 +45,6 @@ class TencentKycFetchOperator(BaseOperator):
         shard: dict[str, Any],
         get_file: bool = True,
         concurrency: int = 8,
-        parallel_shards: int = 1,
         tencent_kyc_conn_id: str = TencentKycHook.default_conn_name,
         progress_interval: float = 10.0,
         **kwargs: Any,
@@ -56,7 +53,6 @@ class TencentKycFetchOperator(BaseOperator):
         self.shard = shard
         self.get_file = get_file
         self.concurrency = concurrency
-        self.parallel_shards = parallel_shards
         self.tencent_kyc_conn_id = tencent_kyc_conn_id
         self.progress_interval = progress_interval
 
@@ -70,8 +66,7 @@ class TencentKycFetchOperator(BaseOperator):
         orders = list(read_orders(plan.layout.shard(plan.shard)))
         if len(orders) != plan.orders:
             raise ValueError(f"{plan.label}: the shard file holds {len(orders)} orders, the plan says {plan.orders}")
-        running_at_once = max(1, min(self.parallel_shards, plan.shards))
-        hook = TencentKycHook(self.tencent_kyc_conn_id, quota_share=1.0 / running_at_once)
+        hook = TencentKycHook(self.tencent_kyc_conn_id)
         self.log.info("%s: fetching with %d requests in flight, get_file=%s", plan.label, concurrency, get_file)
         summary = fetch_shard(
             ocr_fetcher(hook, plan.layout, get_file=get_file),
@@ -80,4 +75,4 @@ class TencentKycFetchOperator(BaseOperator):
             concurrency=concurrency,
             progress=Progress(plan.label, plan.orders, self.log, self.progress_interval),
         )
-        return {"plan": plan.as_xcom(), **summary.as_xcom()}
+        return {"plan": plan.as_xcom(), **summary.as_xcom(), **hook.call_counts(), "qps_quota": hook.settings.qps_quota}

@@ -135,6 +135,16 @@ def load_warehouse(context: Context, summaries: Sequence[Mapping[str, Any]], *, 
     return {**loaded.as_xcom(), "seconds": _seconds_since(started)}
 
 
+def busy_seconds(intervals: Sequence[tuple[float, float]]) -> float:
+    """How long at least one of the intervals was running (their union's length)."""
+    total, reach = 0.0, float("-inf")
+    for start, end in sorted(intervals):
+        if end > reach:
+            total += end - max(start, reach)
+            reach = end
+    return total
+
+
 def run_summary(
     context: Context,
     listed: Mapping[str, Any],
@@ -147,6 +157,8 @@ def run_summary(
     warehouse = warehouse_for(config.warehouse_conn_id)
     by_status = warehouse.run_counts(config.order_date)
     fetch_seconds = [float(summary["seconds"]) for summary in fetched]
+    busy = busy_seconds([(float(summary["started_at"]), float(summary["ended_at"])) for summary in fetched])
+    calls = sum(int(summary["calls"]) for summary in fetched)
     started = context["dag_run"].start_date
     warehouse.write_run(
         {
@@ -160,6 +172,12 @@ def run_summary(
             "by_status": by_status,
             "by_reason": day["by_reason"],
             "gate": day["verdict"],
+            "qps_quota": max((float(summary["qps_quota"]) for summary in fetched), default=None),
+            "fetch_calls": calls,
+            "fetch_throttled": sum(int(summary["throttled"]) for summary in fetched),
+            "fetch_retries": sum(int(summary["retries"]) for summary in fetched),
+            "fetch_seconds": round(busy, 3),
+            "fetch_rate": round(calls / busy, 3) if busy else None,
             "started_at": started.isoformat() if started else None,
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "task_seconds": {

@@ -21,7 +21,16 @@ from tencent_kyc.dbapi import transaction
 from tencent_kyc.records import Order
 from tencent_kyc.storage import DayLayout
 from tencent_kyc.warehouse import sql
-from tencent_kyc.warehouse.schema import HISTORY, RESULTS, RUNS, STAGED, Dialect, schema_statements
+from tencent_kyc.warehouse.schema import (
+    HISTORY,
+    RESULTS,
+    RUNS,
+    STAGED,
+    TABLES,
+    Dialect,
+    added_columns,
+    schema_statements,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +73,15 @@ class Warehouse(ABC):
         """Drivers that open transactions themselves need nothing here."""
 
     def ensure_schema(self) -> None:
+        """Create what is absent, and add the columns a newer version declares to tables made by an older one."""
         with self.transaction() as cursor:
             for statement in schema_statements(self.dialect):
                 cursor.execute(statement)
+            for table in TABLES:
+                cursor.execute(f"SELECT * FROM {table.name} WHERE 1 = 0")
+                existing = {str(column[0]).lower() for column in cursor.description}
+                for statement in added_columns(table, existing, self.dialect):
+                    cursor.execute(statement)
 
     def _create_stages(self, cursor: Any) -> None:
         for table in (RESULTS, HISTORY):
@@ -117,7 +132,9 @@ class Warehouse(ABC):
 
     def write_run(self, row: Mapping[str, Any]) -> None:
         """Replace the run date's row of ``kyc_sync_runs`` (values: JSON-encoded when not scalar)."""
-        values = [v if v is None or isinstance(v, str | int) else json.dumps(v, sort_keys=True) for v in row.values()]
+        values = [
+            v if v is None or isinstance(v, str | int | float) else json.dumps(v, sort_keys=True) for v in row.values()
+        ]
         marks = ", ".join([self.hook.placeholder] * len(values))
         with self.transaction() as cursor:
             cursor.execute(f"DELETE FROM {RUNS.name} WHERE run_date = {self.hook.placeholder}", [row["run_date"]])

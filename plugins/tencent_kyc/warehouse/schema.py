@@ -16,14 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["text", "date", "int"]
+Kind = Literal["text", "date", "int", "real"]
 Dialect = Literal["sqlite", "postgres", "redshift"]
 
 #: Column types per dialect. Redshift's TEXT is VARCHAR(256) bytes, too short for Chinese addresses.
 TYPES: dict[Dialect, dict[Kind, str]] = {
-    "sqlite": {"text": "TEXT", "date": "TEXT", "int": "INTEGER"},
-    "postgres": {"text": "TEXT", "date": "DATE", "int": "BIGINT"},
-    "redshift": {"text": "VARCHAR(65535)", "date": "DATE", "int": "BIGINT"},
+    "sqlite": {"text": "TEXT", "date": "TEXT", "int": "INTEGER", "real": "REAL"},
+    "postgres": {"text": "TEXT", "date": "DATE", "int": "BIGINT", "real": "DOUBLE PRECISION"},
+    "redshift": {"text": "VARCHAR(65535)", "date": "DATE", "int": "BIGINT", "real": "DOUBLE PRECISION"},
 }
 
 
@@ -177,6 +177,12 @@ RUNS = Table(
         _text("by_status", "JSON: orders per warehouse status"),
         _text("by_reason", "JSON: findings per validation code"),
         _text("gate", "the quality gate's verdict"),
+        Column("qps_quota", "real", "the connection's QPS quota"),
+        Column("fetch_calls", "int", "requests the fetch tasks sent (token and ticket included, retries counted)"),
+        Column("fetch_throttled", "int", "answers refusing a request for the quota (400501, 400504, HTTP 429)"),
+        Column("fetch_retries", "int", "requests sent again after a throttled or transient failure"),
+        Column("fetch_seconds", "real", "seconds during which at least one fetch task ran"),
+        Column("fetch_rate", "real", "fetch_calls / fetch_seconds: requests per second while fetching"),
         _text("started_at", "when the run started (UTC, ISO 8601)"),
         _text("finished_at", "when this row was written (UTC, ISO 8601)"),
         _text("task_seconds", "JSON: seconds per task"),
@@ -196,6 +202,16 @@ def schema_statements(dialect: Dialect) -> list[str]:
     create_view = "CREATE VIEW IF NOT EXISTS" if dialect == "sqlite" else "CREATE OR REPLACE VIEW"
     view = f"{create_view} {QUARANTINE_VIEW} AS SELECT * FROM {RESULTS.name} WHERE validation_status = 'rejected'"
     return [*(table.ddl(dialect) for table in TABLES), view]
+
+
+def added_columns(table: Table, existing: set[str], dialect: Dialect) -> list[str]:
+    """``ALTER TABLE … ADD COLUMN`` for each declared column a table created by an earlier version lacks."""
+    types = TYPES[dialect]
+    return [
+        f"ALTER TABLE {table.name} ADD COLUMN {column.name} {types[column.kind]}"
+        for column in table.columns
+        if column.name not in existing
+    ]
 
 
 def markdown() -> str:

@@ -1,0 +1,137 @@
+"""Every call a hook makes waits for a send slot of the WBappid's one quota, booked in the shared store.
+
+The store holds one schedule of send slots per app, spaced ``1 / (quota × HEADROOM)`` apart (see
+:mod:`tencent_kyc.credentials.quota`); a hook books a few consecutive slots at a time and each thread sends at
+its slot. Since every client of the app books from the same schedule, any one-second window holds at most
+``quota × HEADROOM × (1 + LATE_TOLERANCE)`` sends whatever the number of clients, a lone client gets the whole
+quota, and a client that finishes or dies stops booking, so the others get its share at once.
+
+A slot used later than :data:`LATE_TOLERANCE` after its time is dropped instead (a late send could meet the
+next client's on-time one within the same window). How many slots a hook books at a time adapts to how fast
+it uses them: doubling while every booked slot is used in time, halving when slots go stale, up to
+:data:`HORIZON` seconds of the schedule. The store is one round trip per booking: a few a second per client
+whatever the quota, never one per call at high quotas.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import threading
+import time
+import uuid
+from collections import deque
+from typing import Any, Protocol
+
+from tencent_kyc.api.errors import KycError
+from tencent_kyc.credentials.quota import Reservation
+
+#: The share of Tencent's quota the schedule uses; the rest absorbs network and scheduling jitter.
+HEADROOM = 0.95
+#: A slot is used at most this late (seconds); later, it is dropped. With HEADROOM 0.95, up to ~50 ms of
+#: lateness plus arrival jitter keeps every one-second window within the quota.
+LATE_TOLERANCE = 0.02
+#: The most of the schedule one booking takes (seconds), whatever the quota.
+HORIZON = 0.25
+#: Seconds over which the hook's own rate is measured for the log.
+RATE_WINDOW = 3.0
+
+
+class QuotaStoreError(KycError):
+    """The store that shares the quota cannot be reached: the call fails rather than go out unpaced."""
+
+
+class QuotaStore(Protocol):
+    def reserve(self, client_id: str, slots: int, interval: float) -> Reservation: ...
+
+
+class InfoLog(Protocol):
+    def info(self, event: str, *args: Any) -> Any: ...
+
+
+class SharedPacer:
+    """Hands out this hook's send slots, booked from the app's shared schedule; thread-safe."""
+
+    def __init__(self, store: QuotaStore, quota: float, log: InfoLog, *, store_kind: str = "credential") -> None:
+        self.quota = quota
+        self.interval = 1.0 / (quota * HEADROOM)
+        self.client_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._store, self._store_kind, self._log = store, store_kind, log
+        self._max_batch = max(1, math.floor(HORIZON / self.interval))
+        self._batch = 1
+        self._clean = True  # no slot of the current booking went stale so far
+        self._slots: deque[float] = deque()
+        self._sent: deque[float] = deque()
+        self._lock = threading.Lock()
+        self._clients = 0
+        self._logged_at, self._logged_rate = 0.0, 0.0
+        self.bookings = 0
+        self.dropped = 0
+
+    def acquire(self) -> None:
+        """Return at this caller's send slot (never more than LATE_TOLERANCE after it)."""
+        while True:
+            with self._lock:
+                slot = self._next_slot()
+            delay = slot - time.time()
+            if delay > 0:
+                time.sleep(delay)
+            if time.time() - slot <= LATE_TOLERANCE:
+                with self._lock:
+                    self._sent.append(slot)
+                return
+            with self._lock:  # woke too late for the slot: it is lost, take another one
+                self.dropped += 1
+
+    def _next_slot(self) -> float:
+        now = time.time()
+        while self._slots and self._slots[0] < now - LATE_TOLERANCE:
+            self._slots.popleft()
+            self.dropped += 1
+            self._clean = False
+        if not self._slots:
+            if self._clean:
+                self._batch = min(self._max_batch, self._batch * 2)
+            else:
+                self._batch = max(1, self._batch // 2)
+            self._book()
+        return self._slots.popleft()
+
+    def _book(self) -> None:
+        asked = time.time()
+        try:
+            booked = self._store.reserve(self.client_id, self._batch, self.interval)
+        except Exception as exc:
+            raise QuotaStoreError(
+                f"the {self._store_kind} store that shares the quota cannot be reached ({type(exc).__name__}); "
+                "no call is sent without it"
+            ) from exc
+        answered = time.time()
+        offset = (asked + answered) / 2 - booked.now  # our clock minus the store's
+        first = booked.start + offset
+        self._slots.extend(first + index * self.interval for index in range(self._batch))
+        self._clean = True
+        self.bookings += 1
+        self._report(booked.clients, answered)
+
+    def _report(self, clients: int, now: float) -> None:
+        """Log this hook's rate when the number of clients changes (then: its even share of the quota) or, at
+        most every 5 s, when its measured rate moved by over a fifth."""
+        if clients != self._clients:
+            self._clients, rate = clients, self.quota * HEADROOM / clients
+        else:
+            rate = self.measured_rate(now)
+            if now - self._logged_at < 5 or abs(rate - self._logged_rate) <= 0.2 * self._logged_rate:
+                return
+        self._logged_at, self._logged_rate = now, rate
+        self._log.info(
+            "quota %g QPS, %d client%s now: %.1f QPS", self.quota, clients, "" if clients == 1 else "s", rate
+        )
+
+    def measured_rate(self, now: float) -> float:
+        """This hook's sends per second over the last RATE_WINDOW seconds (0 before a second of sending)."""
+        while self._sent and self._sent[0] < now - RATE_WINDOW:
+            self._sent.popleft()
+        span = now - self._sent[0] if self._sent else 0.0
+        return len(self._sent) / span if span >= 1.0 else 0.0
