@@ -196,11 +196,11 @@ class Simulator:
 
 @contextmanager
 def simulator_process(args: argparse.Namespace, work: Path, orders_per_day: int) -> Iterator[Simulator]:
-    """Start ``python -m tencent_kyc.simulator`` on a free loopback port; stop it (and only it) afterwards."""
+    """Start ``python -m tencent_kyc_dev.simulator`` on a free loopback port; stop it (and only it) afterwards."""
     port_file = work / "simulator.port"
     secret = secrets.token_hex(24)
     command = [
-        sys.executable, "-m", "tencent_kyc.simulator", "--host", "127.0.0.1", "--port", "0",
+        sys.executable, "-m", "tencent_kyc_dev.simulator", "--host", "127.0.0.1", "--port", "0",
         "--port-file", str(port_file), "--qps", str(args.qps), "--latency", f"fixed:{args.quota_latency_ms:g}",
         "--orders-per-day", str(orders_per_day), "--today", args.date, "--retention-days", "0",
         "--photo-lag-seconds", "0",

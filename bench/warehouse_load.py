@@ -40,7 +40,6 @@ sys.path.insert(0, str(ROOT / "plugins"))
 
 from tencent_kyc.orders.planning import MAX_SHARDS  # noqa: E402
 from tencent_kyc.quality import staged  # noqa: E402
-from tencent_kyc.simulator.orders import OrderBook  # noqa: E402
 from tencent_kyc.storage import DayLayout, write_gzip  # noqa: E402
 from tencent_kyc.validation import DEFAULT_POLICY  # noqa: E402
 from tencent_kyc.warehouse import sql  # noqa: E402
@@ -48,6 +47,7 @@ from tencent_kyc.warehouse.base import Warehouse  # noqa: E402
 from tencent_kyc.warehouse.pii import PiiPolicy  # noqa: E402
 from tencent_kyc.warehouse.schema import HISTORY, RESULTS, STAGED, STATUS, schema_statements  # noqa: E402
 from tencent_kyc.warehouse.sqlite import read_rows  # noqa: E402
+from tencent_kyc_dev.simulator.orders import OrderBook  # noqa: E402
 
 DAY = date(2026, 11, 2)
 DSN = os.environ.get("KYC_TEST_POSTGRES_DSN", "postgresql://kyc_test:kyc_test@127.0.0.1:5432/kyc_test")

@@ -23,7 +23,7 @@ os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "True")
 import pytest  # noqa: E402
 
 if TYPE_CHECKING:
-    from tencent_kyc.simulator.server import SimulatorServer
+    from tencent_kyc_dev.simulator.server import SimulatorServer
 
 POSTGRES_DSN = os.environ.get("KYC_TEST_POSTGRES_DSN", "postgresql://kyc_test:kyc_test@127.0.0.1:5432/kyc_test")
 
@@ -33,8 +33,8 @@ def simulator_factory() -> Iterator[Callable[..., SimulatorServer]]:
     """Start simulators with any knobs; all are stopped at the end of the test."""
     started: list[SimulatorServer] = []
 
-    from tencent_kyc.simulator.config import SimulatorConfig
-    from tencent_kyc.simulator.server import SimulatorServer
+    from tencent_kyc_dev.simulator.config import SimulatorConfig
+    from tencent_kyc_dev.simulator.server import SimulatorServer
 
     def start(**knobs: Any) -> SimulatorServer:
         server = SimulatorServer(SimulatorConfig(port=0, **knobs))

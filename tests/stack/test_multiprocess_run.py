@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tencent_kyc.stack import TOKEN_GAP_TOLERANCE, RunReport, Stack, StackConfig, max_overlap, session_members
+from tencent_kyc_dev.stack import TOKEN_GAP_TOLERANCE, RunReport, Stack, StackConfig, max_overlap, session_members
 
 
 def test_a_per_process_credential_store_is_caught_by_the_simulator(artifacts: Path, postgres_dsn: str) -> None:

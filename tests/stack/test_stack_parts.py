@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tencent_kyc.stack import Stack, StackConfig, build_parser, max_overlap
+from tencent_kyc_dev.stack import Stack, StackConfig, build_parser, max_overlap
 
 
 def test_max_overlap_counts_intervals_covering_one_instant() -> None:

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tencent_kyc.provider_info import get_provider_info
-from tencent_kyc.stack import DAG_ID, FETCH_TASK, USERNAME, RunReport, Stack
+from tencent_kyc_dev.stack import DAG_ID, FETCH_TASK, USERNAME, RunReport, Stack
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

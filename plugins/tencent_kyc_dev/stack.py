@@ -1,9 +1,9 @@
 """Run the daily DAG on a real multi-process Airflow, without Docker, and check what a deployment must hold.
 
-``python -m tencent_kyc.stack [--var var/stack] [--date YYYY-MM-DD] [--orders 5000] [--shard-size 1250] ...``
+``python -m tencent_kyc_dev.stack [--var var/stack] [--date YYYY-MM-DD] [--orders 5000] [--shard-size 1250] ...``
 (``--help`` lists every option). It starts, each as an OS process of its own (output in ``<var>/logs/``):
 
-- the Tencent KYC simulator (``python -m tencent_kyc.simulator``) holding ``--orders`` orders a day, with the
+- the Tencent KYC simulator (``python -m tencent_kyc_dev.simulator``) holding ``--orders`` orders a day, with the
   QPS quota raised to ``--qps`` and the token overlap shortened to ``--overlap-seconds``, so that a process
   still signing with a replaced ticket is refused within the run;
 - a moto S3 server (``python -m moto.server``) and a bucket in it, for the staging and evidence objects
@@ -496,7 +496,7 @@ class Stack:
         port_file = self.var / "simulator.port"
         port_file.unlink(missing_ok=True)
         command = [
-            sys.executable, "-m", "tencent_kyc.simulator", "--port", "0", "--port-file", str(port_file),
+            sys.executable, "-m", "tencent_kyc_dev.simulator", "--port", "0", "--port-file", str(port_file),
             "--orders-per-day", str(config.orders), "--qps", str(config.qps),
             "--overlap-seconds", str(config.overlap_seconds), "--today", (config.day + timedelta(days=1)).isoformat(),
         ]  # fmt: skip
@@ -555,7 +555,7 @@ class Stack:
     def _seed_orders(self) -> None:
         import psycopg
 
-        from tencent_kyc.simulator.seed import replace_day, simulator_orders
+        from tencent_kyc_dev.simulator.seed import replace_day, simulator_orders
 
         day = self.config.day
         with requests.Session() as session:
@@ -803,7 +803,7 @@ def _sigterm_as_exit() -> Iterator[None]:
 def build_parser() -> argparse.ArgumentParser:
     defaults = StackConfig()
     parser = argparse.ArgumentParser(
-        prog="python -m tencent_kyc.stack",
+        prog="python -m tencent_kyc_dev.stack",
         description=(__doc__ or "").splitlines()[0],
         epilog="\n".join((__doc__ or "").splitlines()[2:]),
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -30,10 +30,10 @@ from urllib.parse import parse_qsl
 
 from tencent_kyc.api.client import OCR_RESULT_PATH, TICKET_PATH, TOKEN_PATH
 from tencent_kyc.api.signing import API_VERSION, NONCE_PATTERN, ORDER_NO_PATTERN, make_nonce, sign_order_query
-from tencent_kyc.simulator.config import FAULT_KINDS, SimulatorConfig
-from tencent_kyc.simulator.orders import OrderBook, SyntheticOrder
-from tencent_kyc.simulator.photos import photos_for
-from tencent_kyc.simulator.state import (
+from tencent_kyc_dev.simulator.config import FAULT_KINDS, SimulatorConfig
+from tencent_kyc_dev.simulator.orders import OrderBook, SyntheticOrder
+from tencent_kyc_dev.simulator.photos import photos_for
+from tencent_kyc_dev.simulator.state import (
     LAGGING_ORDERS_TRACKED,
     NONCES_REMEMBERED,
     AuthState,
@@ -44,7 +44,7 @@ from tencent_kyc.simulator.state import (
     Stats,
 )
 
-LOG = logging.getLogger("tencent_kyc.simulator")
+LOG = logging.getLogger("tencent_kyc_dev.simulator")
 
 ACCESS_TOKEN, API_TICKET, GET_OCR_RESULT = "access_token", "api_ticket", "getOcrResult"
 ENDPOINTS = {TOKEN_PATH: ACCESS_TOKEN, TICKET_PATH: API_TICKET, OCR_RESULT_PATH: GET_OCR_RESULT}
