@@ -1,7 +1,7 @@
 """The daily DAG on a real multi-process Airflow (api-server, scheduler with LocalExecutor, dag-processor on
 PostgreSQL), the strict simulator, moto S3 and PostgreSQL databases, each its own OS process.
 
-The shared run (``stack_run``, tests/stack/conftest.py) must pass every deployment check; the same scenario
+The shared run (``stack_run``, tests/dev/stack/conftest.py) must pass every deployment check; the same scenario
 with a per-process credential store must be caught by the simulator. The negative case comes first, so that
 it runs before the shared stack is started (they could run side by side, but would share two cores).
 """

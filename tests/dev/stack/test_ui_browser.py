@@ -1,4 +1,4 @@
-"""The Airflow 3 UI of the shared stack (tests/stack/conftest.py), in a real browser: what a user looks for.
+"""The Airflow 3 UI of the shared stack (tests/dev/stack/conftest.py), in a real browser: what a user looks for.
 
 Debian's chromium (tests/services/install_chromium.sh), driven by Playwright without its own browser
 download. The UI is a React app: every step waits for an element by role, label, test id or text, never for

@@ -13,7 +13,7 @@ import pytest
 
 from tencent_kyc_dev.stack import RunReport, Stack, StackConfig
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 ARTIFACTS = REPO / "var" / "test-artifacts"
 
 
