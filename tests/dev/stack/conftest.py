@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tencent_kyc_dev.stack import RunReport, Stack, StackConfig
+from tencent_kyc_dev.stack.config import StackConfig
+from tencent_kyc_dev.stack.report import RunReport
+from tencent_kyc_dev.stack.runner import Stack
 
 REPO = Path(__file__).resolve().parents[3]
 ARTIFACTS = REPO / "var" / "test-artifacts"
