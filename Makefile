@@ -7,14 +7,14 @@ BIN := $(VENV)/bin
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt pyproject.toml plugins/tencent_kyc_dev/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt -c constraints.txt
 	touch $@
 
 run: setup
-	$(BIN)/python -m tencent_kyc.demo
+	$(BIN)/python -m tencent_kyc_dev.demo
 
 test: setup
 	tests/services/start_postgres.sh

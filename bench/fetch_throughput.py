@@ -38,8 +38,8 @@ import requests
 CONN_ID = "tencent_kyc_default"
 CONN_ENV = "AIRFLOW_CONN_TENCENT_KYC_DEFAULT"
 READY_SUFFIX = ".ready"
-#: ``qps_quota`` given to the connection in the "no quota" rows: the hook always paces, so make it not bind.
-UNBOUND_QPS_QUOTA = 1_000_000.0
+#: ``qps_quota`` given to the connection in the "no quota" rows: the highest a connection accepts, so it does not bind.
+UNBOUND_QPS_QUOTA = 100_000.0
 #: Sizes: default run, and --quick (a smoke run).
 DEFAULTS: dict[str, dict[str, Any]] = {
     "quota_orders": {"default": 20_000, "quick": 2_000},
@@ -83,30 +83,28 @@ def _write_result(spec: dict[str, Any], result: dict[str, Any]) -> None:
 
 
 def shard_worker(spec: dict[str, Any]) -> None:
-    """One mapped shard task's work: a hook with its share of the quota, then ``fetch_shard`` over the shard."""
+    """One mapped shard task's work: a hook drawing on the app's shared quota, then ``fetch_shard`` over the shard."""
     import logging
     from datetime import date
 
+    from tencent_kyc.fetch.ocr import ocr_fetcher
     from tencent_kyc.fetch.progress import Progress
     from tencent_kyc.fetch.shard import fetch_shard
     from tencent_kyc.hooks.kyc import TencentKycHook
+    from tencent_kyc.records import Order
     from tencent_kyc.storage import DayLayout
 
-    orders = Path(spec["orders_file"]).read_text(encoding="utf-8").split()
-    layout = DayLayout(spec["root"], date.fromisoformat(spec["date"]))
+    day = date.fromisoformat(spec["date"])
+    orders = [Order(number, day) for number in Path(spec["orders_file"]).read_text(encoding="utf-8").split()]
+    layout = DayLayout(spec["root"], day)
     rss_ready = _proc_status_kib("VmRSS")
     go = _wait_for_go(spec)
-    hook = TencentKycHook(CONN_ID, quota_share=spec["quota_share"])
+    hook = TencentKycHook(CONN_ID)
     progress = Progress(f"shard-{spec['shard']:05d}", len(orders), logging.getLogger("bench.shard"), 3600.0)
+    fetch = ocr_fetcher(hook, layout, get_file=spec["get_file"])
     summary = fetch_shard(
-        hook,
-        orders,
-        layout,
-        layout.results(spec["shard"]),
-        get_file=spec["get_file"],
-        concurrency=spec["concurrency"],
-        progress=progress,
-    )
+        fetch, orders, layout.results(spec["shard"]), concurrency=spec["concurrency"], progress=progress
+    ).as_xcom()
     _write_result(spec, {"go": go, "end": time.time(), "summary": summary, "rss_ready_kib": rss_ready})
 
 
@@ -196,11 +194,11 @@ class Simulator:
 
 @contextmanager
 def simulator_process(args: argparse.Namespace, work: Path, orders_per_day: int) -> Iterator[Simulator]:
-    """Start ``python -m tencent_kyc.simulator`` on a free loopback port; stop it (and only it) afterwards."""
+    """Start ``python -m tencent_kyc_dev.simulator`` on a free loopback port; stop it (and only it) afterwards."""
     port_file = work / "simulator.port"
     secret = secrets.token_hex(24)
     command = [
-        sys.executable, "-m", "tencent_kyc.simulator", "--host", "127.0.0.1", "--port", "0",
+        sys.executable, "-m", "tencent_kyc_dev.simulator", "--host", "127.0.0.1", "--port", "0",
         "--port-file", str(port_file), "--qps", str(args.qps), "--latency", f"fixed:{args.quota_latency_ms:g}",
         "--orders-per-day", str(orders_per_day), "--today", args.date, "--retention-days", "0",
         "--photo-lag-seconds", "0",
@@ -376,7 +374,6 @@ def quota_rows(args: argparse.Namespace, sim: Simulator, work: Path, orders: lis
             "root": f"file://{work / 'row1-data'}",
             "date": args.date,
             "shard": i,
-            "quota_share": 1.0 / shards,
             "get_file": False,
             "concurrency": args.concurrency,
         }
@@ -432,7 +429,6 @@ def free_rows(args: argparse.Namespace, sim: Simulator, work: Path, orders: list
         "root": f"file://{work / 'row2-data'}",
         "date": args.date,
         "shard": 0,
-        "quota_share": 1.0,
         "get_file": False,
         "concurrency": args.concurrency,
     }
@@ -492,7 +488,6 @@ def memory_rows(args: argparse.Namespace, sim: Simulator, work: Path, orders: li
             "root": f"file://{root}",
             "date": args.date,
             "shard": 0,
-            "quota_share": 1.0,
             "get_file": True,
             "concurrency": args.concurrency,
         }

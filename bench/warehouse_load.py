@@ -39,15 +39,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))
 
 from tencent_kyc.orders.planning import MAX_SHARDS  # noqa: E402
-from tencent_kyc.quality import staged  # noqa: E402
-from tencent_kyc.simulator.orders import OrderBook  # noqa: E402
-from tencent_kyc.storage import DayLayout, write_gzip  # noqa: E402
+from tencent_kyc.quality import judge  # noqa: E402
+from tencent_kyc.records import Fetched, Order, write_records  # noqa: E402
+from tencent_kyc.storage import DayLayout  # noqa: E402
 from tencent_kyc.validation import DEFAULT_POLICY  # noqa: E402
 from tencent_kyc.warehouse import sql  # noqa: E402
 from tencent_kyc.warehouse.base import Warehouse  # noqa: E402
+from tencent_kyc.warehouse.dialects import warehouse_for  # noqa: E402
 from tencent_kyc.warehouse.pii import PiiPolicy  # noqa: E402
+from tencent_kyc.warehouse.rows import stage_rows  # noqa: E402
 from tencent_kyc.warehouse.schema import HISTORY, RESULTS, STAGED, STATUS, schema_statements  # noqa: E402
 from tencent_kyc.warehouse.sqlite import read_rows  # noqa: E402
+from tencent_kyc_dev.simulator.orders import OrderBook  # noqa: E402
 
 DAY = date(2026, 11, 2)
 DSN = os.environ.get("KYC_TEST_POSTGRES_DSN", "postgresql://kyc_test:kyc_test@127.0.0.1:5432/kyc_test")
@@ -58,14 +61,12 @@ def stage_day(root: Path, orders: int, shard_size: int) -> tuple[DayLayout, list
     """Write the results shards, then validate them into load files; returns the layout, shards, seconds."""
     from airflow.sdk import ObjectStoragePath
 
-    from tencent_kyc.fetch.records import dumps
-
     layout = DayLayout(ObjectStoragePath(f"file://{root}").as_uri(), DAY)
     book = OrderBook(orders_per_day=orders)
     numbers = book.order_numbers(DAY)
     shards = list(range(min(MAX_SHARDS, -(-orders // shard_size))))
     for shard in shards:
-        with write_gzip(layout.results(shard)) as out:
+        with write_records(layout.results(shard)) as out:
             for order_no in numbers[shard * shard_size : (shard + 1) * shard_size]:
                 order = book.lookup(order_no)
                 assert order is not None
@@ -73,24 +74,22 @@ def stage_day(root: Path, orders: int, shard_size: int) -> tuple[DayLayout, list
                 photos = {
                     name: str(layout.evidence_folder(order_no) / f"{name}.jpg") for name in ("frontPhoto", "backPhoto")
                 }
-                record = {
-                    "order_no": order_no,
-                    "outcome": order.completion.value if fetched else "no_result",
-                    "code": "0" if fetched else "66660020",
-                    "message": "success",
-                    "result": dict(order.result) if fetched else {},
-                    "photos": photos if fetched else {},
-                    "photo_fallbacks": [],
-                    "missing_photos": [],
-                }
-                if record["outcome"] == "both_sides":
-                    record["outcome"] = "fetched"
-                out.write(dumps(record))
-    staged.collect_duplicate_idcards([layout.results(s) for s in shards], layout)
+                outcome = order.completion.value if fetched else "no_result"
+                out.write(
+                    Fetched(
+                        Order(order_no, DAY),
+                        "fetched" if outcome == "both_sides" else outcome,
+                        code="0" if fetched else "66660020",
+                        message="success",
+                        result=dict(order.result) if fetched else {},
+                        photos=photos if fetched else {},
+                    )
+                )
+    judge.collect_duplicate_idcards([layout.results(s) for s in shards], layout)
     started = time.perf_counter()
     pii = PiiPolicy()
     for shard in shards:
-        staged.validate_shard(shard, layout, DEFAULT_POLICY, order_dates={}, pii=pii, key=KEY)
+        stage_rows(layout, shard, judge.judge_shard(shard, layout, DEFAULT_POLICY, judge.ShardCounts(shard)), pii, KEY)
     return layout, shards, time.perf_counter() - started
 
 
@@ -114,7 +113,7 @@ def warehouse_in(name: str) -> Warehouse:
     os.environ["AIRFLOW_CONN_KYC_BENCH"] = json.dumps({"conn_type": "postgres", "host": parsed["host"],
         "port": int(parsed.get("port") or 5432), "login": parsed["user"], "password": parsed["password"],
         "schema": parsed["dbname"], "extra": {"options": f"-c search_path={name}"}})  # fmt: skip
-    return Warehouse.for_connection("kyc_bench")
+    return warehouse_for("kyc_bench")
 
 
 def timed(action: Callable[[], Any]) -> float:

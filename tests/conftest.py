@@ -23,7 +23,7 @@ os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "True")
 import pytest  # noqa: E402
 
 if TYPE_CHECKING:
-    from tencent_kyc.simulator.server import SimulatorServer
+    from tencent_kyc_dev.simulator.server import SimulatorServer
 
 #: Fixtures that reach the test PostgreSQL: a test using one (directly or through another fixture) is marked
 #: ``postgres``, so that the fast lane (``make test-fast``) can leave it out.
@@ -50,8 +50,8 @@ def simulator_factory() -> Iterator[Callable[..., SimulatorServer]]:
     """Start simulators with any knobs; all are stopped at the end of the test."""
     started: list[SimulatorServer] = []
 
-    from tencent_kyc.simulator.config import SimulatorConfig
-    from tencent_kyc.simulator.server import SimulatorServer
+    from tencent_kyc_dev.simulator.config import SimulatorConfig
+    from tencent_kyc_dev.simulator.server import SimulatorServer
 
     def start(**knobs: Any) -> SimulatorServer:
         server = SimulatorServer(SimulatorConfig(port=0, **knobs))

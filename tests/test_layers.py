@@ -109,6 +109,9 @@ def test_no_import_cycles() -> None:
 
 def test_the_provider_info_imports_no_airflow() -> None:
     """Airflow reads the provider info while it starts: importing Airflow from there would be circular."""
-    script = "import sys, tencent_kyc.provider_info as p; p.get_provider_info(); print(sorted({m.split('.')[0] for m in sys.modules} & {'airflow'}))"
+    script = (
+        "import sys, tencent_kyc.provider_info as p; p.get_provider_info(); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'airflow'}))"
+    )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

@@ -299,8 +299,8 @@ def test_the_tencent_kyc_connection_validates_and_matches_the_simulator(
     from airflow.sdk import BaseHook
 
     from tencent_kyc.hooks.settings import KycSettings
-    from tencent_kyc.simulator.__main__ import build_parser
-    from tencent_kyc.simulator.config import DEMO_APP_ID, DEMO_SECRET, SimulatorConfig
+    from tencent_kyc_dev.simulator.__main__ import build_parser
+    from tencent_kyc_dev.simulator.config import DEMO_APP_ID, DEMO_SECRET, SimulatorConfig
 
     settings = KycSettings.from_connection(BaseHook.get_connection("tencent_kyc_default"))
     assert compose_connections["tencent_kyc_default"]["conn_type"] == "tencent_kyc"
@@ -311,7 +311,7 @@ def test_the_tencent_kyc_connection_validates_and_matches_the_simulator(
     assert compose_connections[settings.credential_conn_id]["conn_type"] == "postgres"  # advisory locks
 
     args = command_args(services["kyc-simulator"])
-    assert args[:3] == ["python", "-m", "tencent_kyc.simulator"]
+    assert args[:3] == ["python", "-m", "tencent_kyc_dev.simulator"]
     simulator = SimulatorConfig(**vars(build_parser().parse_args(args[3:])))  # the real flags, or SystemExit
     assert (simulator.host, simulator.port) == ("0.0.0.0", 8080)
     assert (settings.app_id, settings.secret) == (simulator.app_id, DEMO_SECRET) == (DEMO_APP_ID, DEMO_SECRET)
@@ -362,9 +362,11 @@ def test_the_dag_finds_every_connection_the_pool_the_storage_root_and_the_orders
 
     # kyc-orders-seed fills the table the default order source reads, through the same connection, and
     # covers yesterday (the first scheduled run's date) and the days ahead.
-    from tencent_kyc.simulator.seed import build_parser
+    from tencent_kyc_dev.simulator.seed import build_parser
 
-    seed = build_parser().parse_args(command_args(services["kyc-orders-seed"])[3:])
+    seed_args = command_args(services["kyc-orders-seed"])
+    assert seed_args[:3] == ["python", "-m", "tencent_kyc_dev.simulator.seed"]
+    seed = build_parser().parse_args(seed_args[3:])
     source = defaults["order_source"]
     assert source["kind"] == "sql" and source["conn_id"] == seed.conn_id == "tencent_kyc_orders"
     assert re.search(rf"\bFROM {seed.table}\b", source["sql"]), source["sql"]
@@ -388,10 +390,15 @@ def test_the_dockerfile_extends_airflow_3_3_2_and_installs_the_requirements() ->
     assert bases and all(re.fullmatch(r"apache/airflow:3\.3\.2(-python3\.\d+)?", base) for base in bases), bases
     airflow_stage = instructions[next(i for i, (_, a) in enumerate(instructions) if a.endswith("AS airflow")) :]
     runs = [arguments for instruction, arguments in airflow_stage if instruction == "RUN"]
-    assert any(re.search(r"pip install .*-r requirements\.txt -c constraints\.txt", run) for run in runs), runs
+    # The provider (requirements.txt) and the tools distribution, whose simulator and seed the compose stack
+    # runs, in one resolution against the constraints.
+    install = r"pip install .*-r requirements\.txt -e plugins/tencent_kyc_dev -c constraints\.txt"
+    assert any(re.search(install, run) for run in runs), runs
     copied = " ".join(arguments for instruction, arguments in airflow_stage if instruction == "COPY")
-    # requirements.txt has "-e .": pip needs the project (pyproject.toml, its readme) and the package sources.
+    # requirements.txt has "-e .": pip needs the project (pyproject.toml, its readme) and the package sources;
+    # plugins/ also holds the tools' own pyproject.toml.
     assert "-e ." in (REPO / "requirements.txt").read_text().splitlines()
+    assert (REPO / "plugins" / "tencent_kyc_dev" / "pyproject.toml").is_file()
     for needed in ("requirements.txt", "constraints.txt", "pyproject.toml", "README.md", "plugins/"):
         assert needed in copied.split(), f"the airflow stage does not COPY {needed}"
     assert not any("_PIP_ADDITIONAL_REQUIREMENTS" in arguments for _, arguments in instructions)

@@ -23,7 +23,7 @@ import pytest
 import requests
 
 from deploy.compose_helpers import command_args, environment
-from tencent_kyc.simulator.server import SimulatorServer
+from tencent_kyc_dev.simulator.server import SimulatorServer
 
 BIN = str(Path(sys.executable).parent)
 #: The image's entrypoint runs its arguments (after checking the metadata database); chown/mkdir would touch

@@ -16,7 +16,7 @@ from PIL import Image
 from tencent_kyc.api.errors import InvalidOrderNumberError, KycAuthError, KycThrottledError, KycTransientError
 from tencent_kyc.api.results import Outcome
 from tencent_kyc.hooks.kyc import TencentKycHook
-from tencent_kyc.simulator.orders import Completion, OrderBook
+from tencent_kyc_dev.simulator.orders import Completion, OrderBook
 
 DAY = date(2026, 11, 27)
 EXPECTED_OUTCOME = {

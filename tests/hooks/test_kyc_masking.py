@@ -21,8 +21,8 @@ from airflow.sdk._shared.secrets_masker import _secrets_masker
 import tencent_kyc.api.client as client_module
 from tencent_kyc.api.errors import KycError
 from tencent_kyc.hooks.kyc import TencentKycHook
-from tencent_kyc.simulator.orders import OrderBook
-from tencent_kyc.simulator.photos import photos_for
+from tencent_kyc_dev.simulator.orders import OrderBook
+from tencent_kyc_dev.simulator.photos import photos_for
 
 DAY = date(2026, 11, 27)
 FAST = {

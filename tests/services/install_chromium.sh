@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install Debian's chromium for the browser tests (tests/stack/test_ui_browser.py drives it with Playwright;
+# Install Debian's chromium for the browser tests (tests/dev/stack/test_ui_browser.py drives it with Playwright;
 # Playwright's own browser download is never used). Idempotent: does nothing when /usr/bin/chromium exists.
 # Needs root (or a user allowed to run apt-get).
 set -euo pipefail

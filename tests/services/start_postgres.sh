@@ -19,7 +19,7 @@ for _ in $(seq 1 30); do as_postgres "-c 'select 1'" >/dev/null 2>&1 && break; s
 if [[ "$(as_postgres "-c \"select 1 from pg_roles where rolname = 'kyc_test'\"")" != 1 ]]; then
     as_postgres "-c \"create role kyc_test login createdb password 'kyc_test'\""
 fi
-# The multi-process stack tests (tests/stack, tencent_kyc.stack) create and drop their own databases
+# The multi-process stack tests (tests/dev/stack, tencent_kyc_dev.stack) create and drop their own databases
 # (metadata, orders, warehouse, credential store): the role must be allowed to, also if it was made earlier.
 as_postgres "-c 'alter role kyc_test createdb'"
 if [[ "$(as_postgres "-c \"select 1 from pg_database where datname = 'kyc_test'\"")" != 1 ]]; then

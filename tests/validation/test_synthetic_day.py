@@ -16,8 +16,8 @@ import pytest
 from tencent_kyc.api.results import OcrResult
 from tencent_kyc.fetch.ocr import ocr_record
 from tencent_kyc.records import Order
-from tencent_kyc.simulator.orders import Completion, OrderBook, SyntheticOrder
 from tencent_kyc.validation import DEFAULT_POLICY, Status, check_result, decide, result_fingerprint
+from tencent_kyc_dev.simulator.orders import Completion, OrderBook, SyntheticOrder
 
 ORDERS = 3000
 OUTCOMES = {Completion.BOTH_SIDES: "fetched", Completion.FRONT_ONLY: "front_only", Completion.BACK_ONLY: "back_only"}

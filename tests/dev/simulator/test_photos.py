@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 from PIL import Image
 
-from tencent_kyc.simulator.orders import Completion, OrderBook, SyntheticOrder
-from tencent_kyc.simulator.photos import PHOTO_FIELDS, photos_for
+from tencent_kyc_dev.simulator.orders import Completion, OrderBook, SyntheticOrder
+from tencent_kyc_dev.simulator.photos import PHOTO_FIELDS, photos_for
 
 DAY = date(2024, 6, 1)
 SIDE_FIELDS = {"front": {"frontPhoto", "frontCrop", "headPhoto"}, "back": {"backPhoto", "backCrop"}}

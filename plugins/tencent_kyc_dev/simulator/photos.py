@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from PIL import Image, ImageDraw, ImageFilter
 
-from tencent_kyc.simulator.orders import SyntheticOrder
+from tencent_kyc_dev.simulator.orders import SyntheticOrder
 
 PHOTO_FIELDS = ("frontPhoto", "backPhoto", "frontCrop", "backCrop", "headPhoto")
 _SIDE_OF = {"frontPhoto": "front", "frontCrop": "front", "headPhoto": "front", "backPhoto": "back", "backCrop": "back"}

@@ -10,9 +10,9 @@ import pytest
 import requests
 
 from tencent_kyc.api.signing import make_nonce, sign_order_query
-from tencent_kyc.simulator.config import SimulatorConfig
-from tencent_kyc.simulator.orders import OrderBook, SyntheticOrder
-from tencent_kyc.simulator.server import SimulatorServer
+from tencent_kyc_dev.simulator.config import SimulatorConfig
+from tencent_kyc_dev.simulator.orders import OrderBook, SyntheticOrder
+from tencent_kyc_dev.simulator.server import SimulatorServer
 
 DAY = date(2026, 11, 27)
 TOKEN = "/api/oauth2/access_token"

@@ -1,4 +1,4 @@
-"""One real multi-process Airflow stack per test session (``tencent_kyc.stack``), shared by the run checks
+"""One real multi-process Airflow stack per test session (``tencent_kyc_dev.stack``), shared by the run checks
 and the browser tests: it is started on first use, runs the day once, and stays up (api-server included)
 until the session ends. Its logs, AIRFLOW_HOME and report stay in ``var/test-artifacts/stack``.
 """
@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tencent_kyc.stack import RunReport, Stack, StackConfig
+from tencent_kyc_dev.stack.config import StackConfig
+from tencent_kyc_dev.stack.report import RunReport
+from tencent_kyc_dev.stack.runner import Stack
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 ARTIFACTS = REPO / "var" / "test-artifacts"
 
 

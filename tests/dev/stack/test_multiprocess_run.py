@@ -1,7 +1,7 @@
 """The daily DAG on a real multi-process Airflow (api-server, scheduler with LocalExecutor, dag-processor on
 PostgreSQL), the strict simulator, moto S3 and PostgreSQL databases, each its own OS process.
 
-The shared run (``stack_run``, tests/stack/conftest.py) must pass every deployment check; the same scenario
+The shared run (``stack_run``, tests/dev/stack/conftest.py) must pass every deployment check; the same scenario
 with a per-process credential store must be caught by the simulator. The negative case comes first, so that
 it runs before the shared stack is started (they could run side by side, but would share two cores).
 """
@@ -11,7 +11,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tencent_kyc.stack import TOKEN_GAP_TOLERANCE, RunReport, Stack, StackConfig, max_overlap, session_members
+from tencent_kyc_dev.stack.config import StackConfig
+from tencent_kyc_dev.stack.report import TOKEN_GAP_TOLERANCE, RunReport, max_overlap
+from tencent_kyc_dev.stack.runner import Stack
+from tencent_kyc_dev.stack.services import session_members
 
 
 def test_a_per_process_credential_store_is_caught_by_the_simulator(artifacts: Path, postgres_dsn: str) -> None:
@@ -30,7 +33,7 @@ def test_a_per_process_credential_store_is_caught_by_the_simulator(artifacts: Pa
         report = stack.run()
         (stack.var / "report.json").write_text(report.to_json())
         print(report.describe(), file=sys.stderr)
-        started = list(stack.started_pids)
+        started = list(stack.services.started_pids)
 
     assert report.max_concurrent_shards >= 2, "the shard tasks must overlap for the scenario to mean anything"
     assert not report.checks["one_token_per_window"].passed

@@ -1,4 +1,4 @@
-"""Fill the order table from the simulator's order book: ``python -m tencent_kyc.simulator.seed --help``.
+"""Fill the order table from the simulator's order book: ``python -m tencent_kyc_dev.simulator.seed --help``.
 
 docker-compose.yaml runs it once at start-up, so that the DAG's default order source (``SELECT order_no FROM
 kyc_orders WHERE order_date = '<date>'`` on the ``tencent_kyc_orders`` connection) finds the simulator's orders.
@@ -54,7 +54,7 @@ def replace_day(connect: Callable[[], Any], placeholder: str, table: str, day: d
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m tencent_kyc.simulator.seed", description=(__doc__ or "").split("\n\n")[1].replace("\n", " ")
+        prog="python -m tencent_kyc_dev.simulator.seed", description=(__doc__ or "").split("\n\n")[1].replace("\n", " ")
     )
     parser.add_argument(
         "--simulator-url", required=True, help="the simulator's base URL, e.g. http://kyc-simulator:8080"

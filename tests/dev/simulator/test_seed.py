@@ -1,4 +1,4 @@
-"""``python -m tencent_kyc.simulator.seed``: the simulator's orders into an order table, idempotently, on a real
+"""``python -m tencent_kyc_dev.simulator.seed``: the simulator's orders into an order table, idempotently, on a real
 simulator and a real PostgreSQL (and SQLite: any Airflow SQL connection)."""
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ import psycopg
 import pytest
 import requests
 
-import tencent_kyc
-from tencent_kyc.simulator import seed
-from tencent_kyc.simulator.server import SimulatorServer
+import tencent_kyc_dev
+from tencent_kyc_dev.simulator import seed
+from tencent_kyc_dev.simulator.server import SimulatorServer
 
-PLUGINS = str(Path(tencent_kyc.__file__).resolve().parents[1])
+PLUGINS = str(Path(tencent_kyc_dev.__file__).resolve().parents[1])
 TODAY = date(2026, 11, 27)
 
 
@@ -111,7 +111,7 @@ def test_seed_window() -> None:
 
 def test_help_and_a_bad_window_from_the_command_line() -> None:
     env: dict[str, Any] = {**os.environ, "PYTHONPATH": PLUGINS}
-    command = [sys.executable, "-m", "tencent_kyc.simulator.seed"]
+    command = [sys.executable, "-m", "tencent_kyc_dev.simulator.seed"]
     shown = subprocess.run([*command, "--help"], env=env, capture_output=True, text=True, check=True).stdout
     for flag in ("--simulator-url", "--conn-id", "--table", "--today", "--past-days", "--future-days"):
         assert flag in shown

@@ -1,4 +1,4 @@
-"""``python -m tencent_kyc.simulator``: every knob has a flag, the port file works, secrets stay unprinted."""
+"""``python -m tencent_kyc_dev.simulator``: every knob has a flag, the port file works, secrets stay unprinted."""
 
 from __future__ import annotations
 
@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 import requests
 
-import tencent_kyc
-from tencent_kyc.simulator.config import DEMO_SECRET, scalar_knobs
+import tencent_kyc_dev
+from tencent_kyc_dev.simulator.config import DEMO_SECRET, scalar_knobs
 
-PLUGINS = str(Path(tencent_kyc.__file__).resolve().parents[1])
+PLUGINS = str(Path(tencent_kyc_dev.__file__).resolve().parents[1])
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     environment = {**os.environ, "PYTHONPATH": PLUGINS, **(env or {})}
-    command = [sys.executable, "-m", "tencent_kyc.simulator", *args]
+    command = [sys.executable, "-m", "tencent_kyc_dev.simulator", *args]
     return subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -50,7 +50,7 @@ def running(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> It
 
 def test_help_lists_every_knob_and_the_measured_capacity() -> None:
     help_text = subprocess.run(
-        [sys.executable, "-m", "tencent_kyc.simulator", "--help"],
+        [sys.executable, "-m", "tencent_kyc_dev.simulator", "--help"],
         env={**os.environ, "PYTHONPATH": PLUGINS, "COLUMNS": "200"},
         capture_output=True,
         text=True,

@@ -21,9 +21,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import tencent_kyc
+import tencent_kyc_dev
 from oracle import NATION_NAMES, lawful_years, years_later
-from tencent_kyc.simulator.orders import Completion, FaultRates, OrderBook, SyntheticOrder
+from tencent_kyc_dev.simulator.orders import Completion, FaultRates, OrderBook, SyntheticOrder
 
 DAY = date(2024, 6, 1)
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -234,12 +234,12 @@ def test_orders_are_identical_across_instances_and_processes() -> None:
     book = OrderBook(seed=99, orders_per_day=300)
     assert [book.lookup(n) for n in book.order_numbers(DAY)] == [book.lookup(n) for n in book.order_numbers(DAY)]
     script = (
-        "from datetime import date; from tencent_kyc.simulator.orders import OrderBook; import hashlib; "
+        "from datetime import date; from tencent_kyc_dev.simulator.orders import OrderBook; import hashlib; "
         "book = OrderBook(seed=99, orders_per_day=300); "
         "orders = [book.lookup(n) for n in book.order_numbers(date(2024, 6, 1))]; "
         "print(hashlib.sha256(repr(orders).encode()).hexdigest())"
     )
-    plugins = str(Path(tencent_kyc.__file__).resolve().parents[1])
+    plugins = str(Path(tencent_kyc_dev.__file__).resolve().parents[1])
     for hash_seed in ("1", "2"):
         env = {**os.environ, "PYTHONPATH": plugins, "PYTHONHASHSEED": hash_seed}
         output = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import Any
 
-from tencent_kyc.simulator.orders import FaultRates
+from tencent_kyc_dev.simulator.orders import FaultRates
 
 #: The demo app every simulator serves unless told otherwise. The secret is public: it is in this file.
 DEMO_APP_ID = "IDAKYC01"

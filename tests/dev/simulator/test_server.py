@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import requests
 
-from tencent_kyc.simulator.config import SimulatorConfig
-from tencent_kyc.simulator.server import SimulatorServer
+from tencent_kyc_dev.simulator.config import SimulatorConfig
+from tencent_kyc_dev.simulator.server import SimulatorServer
 
 DAY = date(2026, 11, 27)
 Factory = Callable[..., Any]
@@ -166,7 +166,7 @@ def test_the_access_log_shows_method_and_path_never_the_query(
     wb_factory: Factory, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
 ) -> None:
     wb = wb_factory(access_log=True)
-    with caplog.at_level(logging.INFO, logger="tencent_kyc.simulator"):
+    with caplog.at_level(logging.INFO, logger="tencent_kyc_dev.simulator"):
         ticket = wb.credentials()
         wb.query(ticket, wb.orders()[0], get_file="1")
     assert "GET /api/oauth2/access_token 200" in caplog.text and "GET /api/server/getOcrResult 200" in caplog.text
@@ -179,7 +179,7 @@ def test_without_the_access_log_nothing_is_logged(wb: Any, caplog: pytest.LogCap
     with caplog.at_level(logging.DEBUG):
         wb.credentials()
         wb.get("/nope")
-    assert not [record for record in caplog.records if record.name.startswith("tencent_kyc.simulator")]
+    assert not [record for record in caplog.records if record.name.startswith("tencent_kyc_dev.simulator")]
 
 
 # -- defaults ----------------------------------------------------------------------------------------------------

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tencent_kyc.stack import Stack, StackConfig, build_parser, max_overlap
+from tencent_kyc_dev.stack.__main__ import build_parser
+from tencent_kyc_dev.stack.config import StackConfig
+from tencent_kyc_dev.stack.report import max_overlap
+from tencent_kyc_dev.stack.runner import Stack
 
 
 def test_max_overlap_counts_intervals_covering_one_instant() -> None:

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from tencent_kyc.simulator import state
-from tencent_kyc.simulator.config import DEMO_SECRET, Latency, SimulatorConfig
-from tencent_kyc.simulator.state import AuthState, Liveness, RecentKeys, Stats
+from tencent_kyc_dev.simulator import state
+from tencent_kyc_dev.simulator.config import DEMO_SECRET, Latency, SimulatorConfig
+from tencent_kyc_dev.simulator.state import AuthState, Liveness, RecentKeys, Stats
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Run the strict Tencent KYC simulator for local development: ``python -m tencent_kyc.simulator --help``.
+"""Run the strict Tencent KYC simulator for local development: ``python -m tencent_kyc_dev.simulator --help``.
 
 Capacity, measured on a 2-core machine (qps 0, latency 0, getOcrResult for distinct orders, keep-alive
 ``requests.Session`` clients): one client process of 16 threads gets ~740 requests/s without photos and ~450
@@ -19,8 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tencent_kyc.simulator.config import DEMO_SECRET, SimulatorConfig, parse_knob, scalar_knobs
-from tencent_kyc.simulator.server import SimulatorServer
+from tencent_kyc_dev.simulator.config import DEMO_SECRET, SimulatorConfig, parse_knob, scalar_knobs
+from tencent_kyc_dev.simulator.server import SimulatorServer
 
 SECRET_VARIABLE = "TENCENT_KYC_SIMULATOR_SECRET"
 _CAPACITY = (__doc__ or "").partition("\n\n")[2].strip()
@@ -64,7 +64,7 @@ def _knob_type(name: str) -> Callable[[str], Any]:
 def build_parser() -> argparse.ArgumentParser:
     """One flag per knob of :class:`SimulatorConfig`; unset flags keep the dataclass defaults."""
     parser = argparse.ArgumentParser(
-        prog="python -m tencent_kyc.simulator",
+        prog="python -m tencent_kyc_dev.simulator",
         description="A strict simulator of Tencent Cloud Face Verification's WB server APIs.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

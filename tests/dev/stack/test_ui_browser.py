@@ -1,4 +1,4 @@
-"""The Airflow 3 UI of the shared stack (tests/stack/conftest.py), in a real browser: what a user looks for.
+"""The Airflow 3 UI of the shared stack (tests/dev/stack/conftest.py), in a real browser: what a user looks for.
 
 Debian's chromium (tests/services/install_chromium.sh), driven by Playwright without its own browser
 download. The UI is a React app: every step waits for an element by role, label, test id or text, never for
@@ -18,7 +18,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tencent_kyc.provider_info import get_provider_info
-from tencent_kyc.stack import DAG_ID, FETCH_TASK, USERNAME, RunReport, Stack
+from tencent_kyc_dev.stack.config import DAG_ID, FETCH_TASK, USERNAME
+from tencent_kyc_dev.stack.report import RunReport
+from tencent_kyc_dev.stack.runner import Stack
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -121,7 +123,7 @@ def test_the_mapped_fetch_task_shows_the_shard_labels(
 
 def _summary_of_shard(stack: Stack, run_id: str, map_index: int) -> dict[str, Any]:
     """The fetch task's return value, as the REST API gives it (what the UI must show)."""
-    entry = stack.api(
+    entry = stack.airflow.api(
         "GET",
         f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{FETCH_TASK}/xcomEntries/return_value",
         params={"map_index": map_index, "deserialize": True},

@@ -15,9 +15,9 @@ import requests
 from PIL import Image
 
 from tencent_kyc.api.signing import make_nonce, sign_order_query
-from tencent_kyc.simulator.orders import Completion
-from tencent_kyc.simulator.photos import photos_for
-from tencent_kyc.simulator.state import COUNTERS
+from tencent_kyc_dev.simulator.orders import Completion
+from tencent_kyc_dev.simulator.photos import photos_for
+from tencent_kyc_dev.simulator.state import COUNTERS
 
 DAY = date(2026, 11, 27)
 OCR = "/api/server/getOcrResult"

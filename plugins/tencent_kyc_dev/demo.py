@@ -23,9 +23,9 @@ from typing import Any
 import requests
 from airflow.sdk import ObjectStoragePath
 
-from tencent_kyc.simulator.config import SimulatorConfig
-from tencent_kyc.simulator.server import SimulatorServer
-from tencent_kyc.storage import read_jsonl_gz
+from tencent_kyc.records import read_judged
+from tencent_kyc_dev.simulator.config import SimulatorConfig
+from tencent_kyc_dev.simulator.server import SimulatorServer
 
 REPO = Path(__file__).resolve().parents[2]
 #: The demo's HMAC key for ID numbers in the warehouse (a real deployment keeps its own in a secrets backend).
@@ -76,7 +76,9 @@ def _airflow(env: dict[str, str], *args: str) -> None:
 
 def _records(folder: Path) -> list[dict[str, Any]]:
     return [
-        r for shard in sorted(folder.glob("shard-*.jsonl.gz")) for r in read_jsonl_gz(ObjectStoragePath(shard.as_uri()))
+        record.to_json()
+        for shard in sorted(folder.glob("shard-*.jsonl.gz"))
+        for record in read_judged(ObjectStoragePath(shard.as_uri()))
     ]
 
 
@@ -119,7 +121,7 @@ def _report(var: Path, day: date) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tencent_kyc.demo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tencent_kyc_dev.demo", description=__doc__.splitlines()[0])
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     parser.add_argument("--date", type=date.fromisoformat, default=yesterday, help="order date (default: yesterday)")
     parser.add_argument("--orders", type=int, default=400, help="orders the simulator holds for the date")
