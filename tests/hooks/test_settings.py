@@ -129,3 +129,11 @@ def test_the_hook_registers_no_short_value_with_the_masker(
 def test_direct_construction_gets_the_same_checks() -> None:
     with pytest.raises(SettingsError, match="extra field 'max_attempts' = 0 is out of range"):
         KycSettings(app_id="IDAKYC01", secret="s" * 64, max_attempts=0)
+
+
+def test_the_readme_documents_exactly_the_declared_extras() -> None:
+    from pathlib import Path
+
+    from tencent_kyc.hooks.settings import markdown
+
+    assert markdown() in (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")

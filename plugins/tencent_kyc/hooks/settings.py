@@ -117,6 +117,14 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
+def _shown(default: Any) -> str:
+    if default is None:
+        return ""
+    if isinstance(default, bool):
+        return f"`{str(default).lower()}`"
+    return f"`{_number(default)}`" if isinstance(default, float) else f"`{default}`"
+
+
 def extra(
     default: Any,
     label: str,
@@ -143,8 +151,8 @@ class KycSettings:
     qps_quota: float = extra(
         20.0,
         "QPS quota",
-        "Requests per second Tencent grants this WBappid (20 unless Tencent raised it). All running fetch tasks "
-        "share it.",
+        "Requests per second Tencent grants this WBappid (20 unless Tencent raised it). Every task, run and DAG "
+        "using the app shares it live, through the credential store.",
         minimum=0.1,
         maximum=100_000,
     )
@@ -179,9 +187,10 @@ class KycSettings:
     credential_store: str = extra(
         "file",
         "Credential store",
-        "Where the token and ticket are shared: 'file' (one machine; file lock), 'database' (many workers; "
-        "PostgreSQL advisory lock through the connection named below) or 'process' (this process's memory "
-        "only: safe for a single process alone, never for Airflow tasks, which each run in their own process).",
+        "Where the token, the ticket and the quota's schedule are shared: 'file' (one machine; file lock), "
+        "'database' (many workers; PostgreSQL, through the connection named below) or 'process' (this "
+        "process's memory only: safe for a single process alone, never for Airflow tasks, which each run in "
+        "their own process).",
         choices=STORES.kinds,
     )
     credential_path: str | None = extra(
@@ -277,6 +286,25 @@ class KycSettings:
 EXTRA_FIELDS: dict[str, Extra] = {
     spec.name: spec.metadata["extra"] for spec in fields(KycSettings) if "extra" in spec.metadata
 }
+
+
+def markdown() -> str:
+    """The extras as a README table (tests keep the README equal to this)."""
+    rows = ["| extra | default | allowed | meaning |", "|---|---|---|---|"]
+    for name, declared in EXTRA_FIELDS.items():
+        if declared.choices:
+            allowed = ", ".join(f"`{choice}`" for choice in declared.choices)
+        elif declared.minimum is not None:
+            allowed = f"{_number(declared.minimum)} to {_number(declared.maximum or math.inf)}"
+        else:
+            allowed = {bool: "true or false", str: "text"}.get(declared.kind, "")
+        default = (
+            ""
+            if declared.default is None
+            else f"`{str(declared.default).lower() if declared.kind is bool else declared.default}`"
+        )
+        rows.append(f"| `{name}` | {default} | {allowed} | {declared.description} |")
+    return "\n".join(rows)
 
 
 def _base_url(conn: ConnectionLike) -> str:

@@ -144,7 +144,7 @@ class Simulator:
     def _serve(
         self, endpoint: str, app_id: str, params: Mapping[str, str], config: SimulatorConfig, load: int
     ) -> Reply:
-        refusal = self._admission(endpoint, app_id, config, load)
+        refusal = self._admission(app_id, config, load)
         delay = config.latency_distribution.sample(self._rng)
         if delay > 0:  # even sleep(0) yields the GIL: costly at thousands of requests a second
             time.sleep(delay)
@@ -159,13 +159,14 @@ class Simulator:
             self.stats.count(refused.counter)
             return self._envelope(endpoint, refused.code)
 
-    def _admission(self, endpoint: str, app_id: str, config: SimulatorConfig, load: int) -> Refusal | None:
-        """The per-app concurrency and QPS quotas (unknown apps are refused later, and use no quota)."""
+    def _admission(self, app_id: str, config: SimulatorConfig, load: int) -> Refusal | None:
+        """The per-app concurrency and QPS quotas, one for every endpoint together (unknown apps are refused
+        later, and use no quota)."""
         if app_id not in config.apps:
             return None
         if config.max_in_flight and load > config.max_in_flight:
             return Refusal("400501", "tps_exceeded")
-        if config.qps and not self.quota.admit((app_id, endpoint), config.qps):
+        if config.qps and not self.quota.admit(app_id, config.qps):
             return Refusal("400504", "throttled")
         return None
 

@@ -90,7 +90,9 @@ class SimulatorConfig:
         60.0, "how long older tokens/tickets live on after a newer one is issued", runtime=True
     )
     nonce_window_seconds: float = knob(600.0, "a nonce reused within this window is refused; 0 disables", runtime=True)
-    qps: int = knob(20, "requests per second per app and endpoint (sliding 1-s window); 0 = unlimited", runtime=True)
+    qps: int = knob(
+        20, "requests per second per app, every endpoint together (sliding 1-s window); 0 = unlimited", runtime=True
+    )
     max_in_flight: int = knob(0, "concurrent requests per app before 400501; 0 = unlimited", runtime=True)
     latency: str = knob(
         "fixed:0", "latency of every API call: fixed:MS, uniform:LO,HI, lognormal:MEDIAN,SIGMA", runtime=True

@@ -253,6 +253,7 @@ def test_the_nonce_window_can_be_disabled(wb_factory: Factory) -> None:
 def test_a_burst_over_the_quota_is_throttled_and_counted(wb_factory: Factory) -> None:
     wb = wb_factory(qps=5)
     ticket, orders = wb.credentials(), wb.orders()
+    time.sleep(1.05)  # the token and ticket calls drew on the same quota
     codes = [wb.query(ticket, order_no)["code"] for order_no in orders[:10]]
     assert codes.count("0") == 5 and codes.count("400504") == 5
     stats = wb.stats()
@@ -262,12 +263,19 @@ def test_a_burst_over_the_quota_is_throttled_and_counted(wb_factory: Factory) ->
 def test_throttled_requests_use_up_no_quota(wb_factory: Factory) -> None:
     wb = wb_factory(qps=2)
     ticket, orders = wb.credentials(), wb.orders()
+    time.sleep(1.05)
     started = time.monotonic()
     assert [wb.query(ticket, order_no)["code"] for order_no in orders[:2]] == ["0", "0"]
     while time.monotonic() - started < 0.8:  # refused calls late in the window must not fill the next one
         assert wb.query(ticket, orders[2])["code"] == "400504"
     time.sleep(max(0.0, started + 1.05 - time.monotonic()))
     assert wb.query(ticket, orders[3])["code"] == "0"
+
+
+def test_token_ticket_and_result_calls_draw_on_one_quota(wb_factory: Factory) -> None:
+    wb = wb_factory(qps=3)
+    ticket, orders = wb.credentials(), wb.orders()
+    assert [wb.query(ticket, order_no)["code"] for order_no in orders[:2]] == ["0", "400504"]
 
 
 def test_the_quota_is_per_app(wb_factory: Factory) -> None:
