@@ -27,6 +27,11 @@ def test_the_default_hashes_the_id_number_and_masks_name_and_address() -> None:
         ("idcard", "123", "***"),
         ("name", "张三丰", "张**"),
         ("name", "买买提·艾力", "买*****"),
+        ("name", "欧阳娜娜", "欧阳**"),
+        ("name", "司马光", "司马*"),
+        ("name", "诸葛亮", "诸葛*"),
+        ("name", "欧阳", "欧*"),  # a bare compound surname: never stored whole
+        ("name", "阳光", "阳*"),
         ("address", "广东省深圳市南山区科技园路1号", "广东省深圳市****"),
         ("address", "北京", "北京****"),
     ],

@@ -24,6 +24,16 @@ DEFAULT_KEY_CONN_ID = "tencent_kyc_pii"
 #: Characters kept by masking: the ID number's region code and last 4; the name's surname; the address's
 #: province and city (roughly the first 6 characters).
 _ADDRESS_KEPT = 6
+#: The common two-character (compound) surnames, kept whole when a name is masked (欧阳娜娜 → 欧阳**).
+COMPOUND_SURNAMES = frozenset(
+    {
+        "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "慕容", "令狐", "长孙", "宇文", "尉迟", "夏侯", "公孙",
+        "司徒", "司空", "轩辕", "端木", "独孤", "南宫", "西门", "百里", "呼延", "澹台", "公冶", "太叔", "申屠",
+        "闻人", "赫连", "万俟", "钟离", "宗政", "濮阳", "淳于", "单于", "鲜于", "闾丘", "公羊", "羊舌", "微生",
+        "梁丘", "左丘", "东郭", "拓跋", "第五", "乐正", "公良", "漆雕", "巫马", "谷梁", "宰父", "夹谷", "段干",
+        "东门", "子车", "亓官", "司寇", "公西", "颛孙", "壤驷", "仲孙", "叔孙", "季孙", "即墨", "青阳", "欧侯",
+    }
+)  # fmt: skip
 
 
 class PiiPolicyError(ValueError):
@@ -41,7 +51,8 @@ def mask(field: str, value: str) -> str:
     if field == "idcard":
         return value[:6] + "*" * max(len(value) - 10, 0) + value[-4:] if len(value) > 10 else "*" * len(value)
     if field == "name":
-        return value[:1] + "*" * (len(value) - 1)
+        kept = 2 if value[:2] in COMPOUND_SURNAMES and len(value) > 2 else 1
+        return value[:kept] + "*" * (len(value) - kept)
     return value[:_ADDRESS_KEPT] + "****"
 
 
