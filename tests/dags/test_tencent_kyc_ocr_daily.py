@@ -275,3 +275,28 @@ def test_a_missing_key_connection_fails_before_any_request(
     conf = {"order_source": {"kind": "list", "orders": orders}, "storage_root": f"file://{tmp_path}"}
     assert run(dag, **conf).state == "failed"
     assert sum(simulator.stats()["requests"].values()) == 0
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"quality_gate": {"max_rejected_share": 0.25, "max_no_result_share": 2, "mode": "fail"}},
+        {"policy": {"reject": ["no.such.code"]}},
+        {"order_source": {"kind": "ftp"}},
+    ],
+)
+def test_a_bad_setting_fails_list_orders_once_before_any_request(
+    dag: Any,
+    day: tuple[Any, list[str]],
+    airflow_db: str,
+    tmp_path: Path,
+    bad: dict[str, Any],
+) -> None:
+    """(What each error says is checked in tests/pipeline.)"""
+    simulator, orders = day
+    conf = {"order_source": {"kind": "list", "orders": orders}, "storage_root": f"file://{tmp_path}", **bad}
+    result = run(dag, **conf)
+    assert result.state == "failed"
+    listing = next(ti for ti in result.get_task_instances() if ti.task_id == "list_orders")
+    assert listing.state == "failed" and listing.try_number == 1  # failed for good: no retries
+    assert sum(simulator.stats()["requests"].values()) == 0
