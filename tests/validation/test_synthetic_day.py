@@ -64,6 +64,12 @@ def staged(order: SyntheticOrder) -> dict[str, Any]:
     return record
 
 
+def check(record: dict[str, Any], today: date, duplicate_idcards: set[str]) -> list[Any]:
+    return check_result(
+        record["outcome"], record["result"], order_date=today, clarity_threshold=40, duplicate_idcards=duplicate_idcards
+    )
+
+
 def band(age: int) -> int | None:
     return 5 if age < 16 else 10 if age < 26 else 20 if age < 46 else None
 
@@ -116,13 +122,7 @@ def test_each_fault_gives_exactly_its_codes(day: tuple[date, list[tuple[Syntheti
     expected: Counter[str] = Counter()
     clean = excused = 0
     for order, record in orders:
-        findings = check_result(
-            record["outcome"],
-            record["result"],
-            order_date=today,
-            clarity_threshold=40,
-            duplicate_idcards=duplicate_idcards,
-        )
+        findings = check(record, today, duplicate_idcards)
         codes = sorted(finding.code for finding in findings)
         assert codes == expected_codes(order, duplicated), order.injected
         found.update(codes)
@@ -154,13 +154,7 @@ def test_default_policy_statuses_follow_the_labels(
     duplicate_idcards = {fingerprint for fingerprint, count in fingerprints.items() if count > 1}
     statuses: Counter[Status] = Counter()
     for order, record in orders:
-        findings = check_result(
-            record["outcome"],
-            record["result"],
-            order_date=today,
-            clarity_threshold=40,
-            duplicate_idcards=duplicate_idcards,
-        )
+        findings = check(record, today, duplicate_idcards)
         verdict = decide(findings, DEFAULT_POLICY)
         if REJECTING_LABELS & set(order.injected):
             assert verdict.status is Status.REJECTED, order.injected
