@@ -13,9 +13,12 @@ from typing import Any
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, get_current_context, task
 
 from tencent_kyc.operators.fetch import TencentKycFetchOperator
+from tencent_kyc.operators.review import KycReviewOperator
 from tencent_kyc.pipeline import tasks
+from tencent_kyc.pipeline.record import record_run
 from tencent_kyc.storage import default_root
 from tencent_kyc.warehouse.schema import RESULTS
+from tencent_kyc.warehouse.syncs import OCR
 
 #: Shard tasks allowed to run at once (across all runs of this DAG): bounds worker use only, since every fetch
 #: shares the WBappid's quota through the credential store whatever runs.
@@ -47,13 +50,15 @@ For the run's order date (the data interval's start date, UTC, or the `order_dat
    number, birth/sex/nation, validity period, clarity, duplicates) and decides under the `policy` param:
    `accepted`, `accepted_with_warnings` (to `validated/`) or `rejected` (to `quarantine/`), each with its
    reasons. Its log shows a table of counts per reason.
-6. **quality_gate** fails the run (or only warns, per `quality_gate.mode`) when the rejected share or the
-   no-result share of the day exceeds its threshold, naming the top reasons; its return value holds the
-   day's counts.
+6. **quality_gate** judges the day; when the rejected share or the no-result share exceeds its threshold it
+   fails the day, warns, or (mode `review`) leaves the decision to **review_day**, which asks in the UI
+   (Required Actions) whether to load the day anyway, showing both shares, their thresholds and the top
+   reasons; it is skipped when no review is needed, and an unanswered review fails after `response_timeout`.
 7. **load_warehouse** merges the day's rows into the `warehouse_conn_id` database (SQLite, PostgreSQL or
    Redshift) in one transaction: `kyc_ocr_results` (the Asset `{RESULTS.name}`), `kyc_order_history`,
    `kyc_order_status`. ID number, name and address are stored per the `pii` param.
-8. **run_summary** writes the day's counts and timings to `kyc_sync_runs`.
+8. **run_summary** records the day in `kyc_sync_runs` whatever happened (counts, gate, review, fetch rate,
+   time per phase) and fails the run, saying why, when the day was not loaded.
 
 Late results: **list_orders** also lists the earlier orders still `no_result` (or failed, retryably) within
 `retention_days` of their order date, and marks those past it `expired`. Tencent keeps results for about
@@ -101,7 +106,14 @@ with DAG(
         "quality_gate": Param(
             {"max_rejected_share": 0.25, "max_no_result_share": 0.25, "mode": "fail"},
             type="object",
-            description="Shares of the day's orders above which the run fails (mode 'fail') or warns ('warn').",
+            description="Shares of the day's orders above which the day fails (mode 'fail'), warns ('warn') or "
+            "waits for a human to approve or reject loading it ('review').",
+        ),
+        "response_timeout": Param(
+            43200,
+            type="integer",
+            minimum=1,
+            description="Seconds a review (quality_gate mode 'review') waits for an answer; then as mode 'fail'.",
         ),
         "tencent_kyc_conn_id": Param("tencent_kyc_default", type="string", description="The tencent_kyc connection."),
         "warehouse_conn_id": Param(
@@ -143,22 +155,20 @@ with DAG(
         """Judge one shard under the policy and stage its warehouse rows; counts by outcome, status, reason."""
         return tasks.validate_shard(get_current_context(), fetched)
 
-    @task(trigger_rule="none_failed", multiple_outputs=False)
-    def quality_gate(summaries: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-        """Judge the day: fail (or warn) past the thresholds; the return value holds the day's counts."""
-        return tasks.quality_gate(get_current_context(), summaries or [])
+    @task(trigger_rule="none_failed")
+    def quality_gate(summaries: list[dict[str, Any]] | None = None) -> None:
+        """Judge the day (XCom ``day``): past the thresholds fail, warn, or leave it to review_day."""
+        tasks.quality_gate(get_current_context(), summaries or [])
 
     @task(outlets=[RESULTS_ASSET], trigger_rule="none_failed", multiple_outputs=False)  # an empty day still loads
     def load_warehouse(summaries: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """Merge the staged rows of every shard into the warehouse in one transaction (idempotent)."""
         return tasks.load_warehouse(get_current_context(), summaries or [], outlet=RESULTS_ASSET)
 
-    @task(trigger_rule="none_failed", multiple_outputs=False)
-    def run_summary(
-        listed: dict[str, Any], fetched: list[dict[str, Any]], day: dict[str, Any], loaded: dict[str, Any]
-    ) -> dict[str, int]:
-        """Write the day's counts and timings to ``kyc_sync_runs``; returns the orders per final status."""
-        return tasks.run_summary(get_current_context(), listed, fetched or [], day, loaded)
+    @task(trigger_rule="all_done", multiple_outputs=False)
+    def run_summary() -> dict[str, int]:
+        """Record the day in ``kyc_sync_runs`` whatever happened; fail the run, saying why, if it was not loaded."""
+        return record_run(get_current_context(), OCR)
 
     listed = list_orders()
     fetch = TencentKycFetchOperator.partial(
@@ -174,7 +184,9 @@ with DAG(
     duplicates = find_duplicate_ids(fetched)
     validated = validate_shard.expand(fetched=fetched)
     duplicates >> validated
-    day = quality_gate(validated)
+    gate = quality_gate(validated)
+    review = KycReviewOperator(
+        task_id="review_day", gate_task_id="quality_gate", response_timeout_seconds="{{ params.response_timeout }}"
+    )
     loaded = load_warehouse(validated)
-    day >> loaded
-    run_summary(listed, fetched, day, loaded)
+    gate >> review >> loaded >> run_summary()

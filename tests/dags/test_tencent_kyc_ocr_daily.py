@@ -81,6 +81,7 @@ def test_the_dag_loads_with_its_tasks(dag: Any) -> None:
         "find_duplicate_ids",
         "validate_shard",
         "quality_gate",
+        "review_day",
         "load_warehouse",
         "run_summary",
     }
@@ -204,8 +205,15 @@ def test_quality_gate_trips_past_its_threshold(
     }
     dag_run = run(dag, get_file=False, **conf)
     assert dag_run.state == state
-    gate_ti = next(ti for ti in dag_run.get_task_instances() if ti.task_id == "quality_gate")
-    assert gate_ti.state == state
+    states = {ti.task_id: ti.state for ti in dag_run.get_task_instances()}
+    assert states["quality_gate"] == states["run_summary"] == state
+    assert states["review_day"] == ("upstream_failed" if mode == "fail" else "skipped")
+    # The day is recorded either way, with the gate's shares; loaded only when it goes on.
+    ((gate, detail, loaded, by_status),) = warehouse_query(
+        "SELECT gate, gate_detail, rows_loaded, by_status FROM kyc_sync_runs WHERE dag_id = 'tencent_kyc_ocr_daily'"
+    )
+    assert gate.startswith("failed: rejected") and json.loads(detail)["mode"] == mode
+    assert (loaded > 0) == (mode == "warn") and (json.loads(by_status) != {}) == (mode == "warn")
 
 
 DAYS = [date(2026, 11, 1) + timedelta(days=n) for n in range(4)]

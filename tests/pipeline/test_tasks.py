@@ -11,7 +11,8 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
 from tencent_kyc.pipeline.config import RunConfig
-from tencent_kyc.pipeline.tasks import busy_seconds, checked_settings
+from tencent_kyc.pipeline.record import busy_seconds
+from tencent_kyc.pipeline.tasks import checked_settings
 
 PARAMS: dict[str, Any] = {
     "order_source": {"kind": "list", "orders": ["A1"]},
@@ -25,6 +26,7 @@ PARAMS: dict[str, Any] = {
     "tencent_kyc_conn_id": "tencent_kyc_default",
     "warehouse_conn_id": "tencent_kyc_warehouse",
     "retention_days": 3,
+    "response_timeout": 600,
 }
 
 
@@ -54,7 +56,7 @@ def test_good_settings_read_into_typed_values(context: dict[str, Any]) -> None:
             {"quality_gate": {"max_rejected_share": 0.25, "max_no_result_share": 2}},
             "max_no_result_share must be a number from 0 to 1, got 2",
         ),
-        ({"quality_gate": {"mode": "shout"}}, "quality_gate mode must be one of fail, warn, got 'shout'"),
+        ({"quality_gate": {"mode": "shout"}}, "quality_gate mode must be one of fail, warn, review, got 'shout'"),
         ({"quality_gate": {"maximum": 1}}, "quality_gate has unknown key(s) ['maximum']"),
         ({"policy": {"reject": ["no.such.code"]}}, "reject[0] 'no.such.code' matches no finding code"),
         ({"pii": {"idcard": "shredded"}}, "pii.idcard must be one of"),
@@ -63,6 +65,7 @@ def test_good_settings_read_into_typed_values(context: dict[str, Any]) -> None:
         ({"order_source": {"kind": "sql", "sql": "SELECT 1"}}, "needs ['conn_id']"),
         ({"warehouse_conn_id": "nowhere"}, "warehouse connection 'nowhere' cannot be read"),
         ({"shard_size": "many"}, "a DAG param is missing or malformed"),
+        ({"response_timeout": 0}, "response_timeout must be a whole number of seconds, at least 1, got 0"),
     ],
 )
 def test_each_bad_setting_fails_for_good_naming_the_problem(

@@ -24,6 +24,12 @@ def _policy(value: Any) -> Policy:
     return Policy.from_mapping(value) if isinstance(value, Mapping) else Policy.load(value)
 
 
+def _seconds(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"response_timeout must be a whole number of seconds, at least 1, got {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """The params every task of a run reads, typed."""
@@ -39,6 +45,7 @@ class RunConfig:
     tencent_kyc_conn_id: str
     warehouse_conn_id: str
     retention_days: int
+    response_timeout: int
 
     @property
     def layout(self) -> DayLayout:
@@ -61,8 +68,9 @@ class RunConfig:
                 tencent_kyc_conn_id=str(params["tencent_kyc_conn_id"]),
                 warehouse_conn_id=str(params["warehouse_conn_id"]),
                 retention_days=int(params["retention_days"]),
+                response_timeout=_seconds(params["response_timeout"]),
             )
-        except (PolicyError, GateError, PiiPolicyError) as exc:
+        except (PolicyError, GateError, PiiPolicyError, ConfigError) as exc:
             raise ConfigError(f"{type(exc).__name__}: {exc}") from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ConfigError(f"a DAG param is missing or malformed: {type(exc).__name__}: {exc}") from None

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from airflow.sdk import Asset, ObjectStoragePath
@@ -112,16 +111,17 @@ def validate_shard(context: Context, fetched: Mapping[str, Any]) -> dict[str, An
     return {**summary, "seconds": _seconds_since(started)}
 
 
-def quality_gate(context: Context, summaries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Judge the day: fail (or warn) past the thresholds; returns the day's counts and the verdict."""
+def quality_gate(context: Context, summaries: Sequence[Mapping[str, Any]]) -> None:
+    """Judge the day, pushing its counts and the verdict as the XCom ``day`` (for the review and the day's record,
+    also when it fails); past the thresholds fail, warn, or leave it to the review, per the gate's mode."""
     config = RunConfig.from_context(context)
     day = gate.evaluate(summaries, config.gate)
+    context["ti"].xcom_push(key="day", value=day)
     log.info("Quality gate for %s: %s", config.order_date, day["verdict"])
     if not day["passed"]:
         if config.gate.mode == "fail":
             raise AirflowFailException(f"Quality gate {day['verdict']}")
-        log.warning("Quality gate %s (mode 'warn': the run goes on)", day["verdict"])
-    return day
+        log.warning("Quality gate %s (mode %r: the run goes on)", day["verdict"], config.gate.mode)
 
 
 def load_warehouse(context: Context, summaries: Sequence[Mapping[str, Any]], *, outlet: Asset) -> dict[str, Any]:
@@ -129,64 +129,7 @@ def load_warehouse(context: Context, summaries: Sequence[Mapping[str, Any]], *, 
     asset's event says what was loaded."""
     started = time.monotonic()
     config = RunConfig.from_context(context)
-    shards = sorted(int(summary["shard"]) for summary in summaries)
+    shards = sorted(int(summary["shard"]) for summary in summaries if summary is not None)
     loaded = warehouse_for(config.warehouse_conn_id).load(config.layout, shards)
     context["outlet_events"][outlet].extra = {"run_date": config.order_date.isoformat(), **loaded.as_xcom()}
     return {**loaded.as_xcom(), "seconds": _seconds_since(started)}
-
-
-def busy_seconds(intervals: Sequence[tuple[float, float]]) -> float:
-    """How long at least one of the intervals was running (their union's length)."""
-    total, reach = 0.0, float("-inf")
-    for start, end in sorted(intervals):
-        if end > reach:
-            total += end - max(start, reach)
-            reach = end
-    return total
-
-
-def run_summary(
-    context: Context,
-    listed: Mapping[str, Any],
-    fetched: Sequence[Mapping[str, Any]],
-    day: Mapping[str, Any],
-    loaded: Mapping[str, Any],
-) -> dict[str, int]:
-    """Write the day's counts and timings to ``kyc_sync_runs``; returns the orders per final status."""
-    config = RunConfig.from_context(context)
-    warehouse = warehouse_for(config.warehouse_conn_id)
-    by_status = warehouse.run_counts(config.order_date)
-    fetch_seconds = [float(summary["seconds"]) for summary in fetched]
-    busy = busy_seconds([(float(summary["started_at"]), float(summary["ended_at"])) for summary in fetched])
-    calls = sum(int(summary["calls"]) for summary in fetched)
-    started = context["dag_run"].start_date
-    warehouse.write_run(
-        {
-            "run_date": config.order_date.isoformat(),
-            "dag_run_id": context["run_id"],
-            "orders": listed["orders"],
-            "carried_over": listed["carried_over"],
-            "expired": listed["expired"],
-            "rows_loaded": loaded["results"],
-            "by_outcome": day["by_outcome"],
-            "by_status": by_status,
-            "by_reason": day["by_reason"],
-            "gate": day["verdict"],
-            "qps_quota": max((float(summary["qps_quota"]) for summary in fetched), default=None),
-            "fetch_calls": calls,
-            "fetch_throttled": sum(int(summary["throttled"]) for summary in fetched),
-            "fetch_retries": sum(int(summary["retries"]) for summary in fetched),
-            "fetch_seconds": round(busy, 3),
-            "fetch_rate": round(calls / busy, 3) if busy else None,
-            "started_at": started.isoformat() if started else None,
-            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "task_seconds": {
-                "list_orders": listed["seconds"],
-                "fetch_total": round(sum(fetch_seconds), 3),
-                "fetch_longest_shard": max(fetch_seconds, default=0.0),
-                "load_warehouse": loaded["seconds"],
-            },
-        }
-    )
-    log.info("Run %s: %s", config.order_date, by_status)
-    return by_status

@@ -1,4 +1,5 @@
-"""The day's data-quality gate: fail (or warn) when too many orders are rejected or still have no result."""
+"""The day's data-quality gate: when too many orders are rejected or still have no result, fail the day, warn,
+or ask a human whether to load it anyway (mode ``review``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-MODES = ("fail", "warn")
+MODES = ("fail", "warn", "review")
 
 
 class GateError(ValueError):
@@ -58,7 +59,8 @@ def evaluate(summaries: Iterable[Mapping[str, Any]], gate: GateThresholds) -> di
     rejected_share = by_status["rejected"] / orders if orders else 0.0
     no_result_share = by_outcome["no_result"] / orders if orders else 0.0
     passed = rejected_share <= gate.max_rejected_share and no_result_share <= gate.max_no_result_share
-    top = ", ".join(f"{code} ({count})" for code, count in by_reason.most_common(5))
+    top_five = by_reason.most_common(5)
+    top = ", ".join(f"{code} ({count})" for code, count in top_five)
     shares = (
         f"{_share('rejected', rejected_share, gate.max_rejected_share)}; "
         f"{_share('no result', no_result_share, gate.max_no_result_share)}"
@@ -73,4 +75,28 @@ def evaluate(summaries: Iterable[Mapping[str, Any]], gate: GateThresholds) -> di
         "top_reasons": top,
         "passed": passed,
         "verdict": "passed" if passed else f"failed: {shares}; top reasons: {top or 'none'}",
+        "detail": {
+            "passed": passed,
+            "mode": gate.mode,
+            "rejected_share": round(rejected_share, 4),
+            "max_rejected_share": gate.max_rejected_share,
+            "no_result_share": round(no_result_share, 4),
+            "max_no_result_share": gate.max_no_result_share,
+            "top_reasons": [[code, count] for code, count in top_five],
+        },
+        "needs_review": not passed and gate.mode == "review",
     }
+
+
+def review_text(day: Mapping[str, Any]) -> str:
+    """The Markdown a reviewer reads: the shares against their thresholds and the top reasons (no personal data)."""
+    detail = day["detail"]
+    reasons = "\n".join(f"| `{code}` | {count} |" for code, count in detail["top_reasons"]) or "| (none) | |"
+    return (
+        f"The quality gate tripped for {day['orders']} orders.\n\n"
+        "| share | value | threshold |\n|---|---|---|\n"
+        f"| rejected | {detail['rejected_share']:.1%} | {detail['max_rejected_share']:.1%} |\n"
+        f"| no result | {detail['no_result_share']:.1%} | {detail['max_no_result_share']:.1%} |\n\n"
+        f"| top reason | orders |\n|---|---|\n{reasons}\n\n"
+        "**Approve** loads the day as it is; **Reject** loads nothing of it. Say why in the comment."
+    )

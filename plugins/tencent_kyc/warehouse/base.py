@@ -28,7 +28,7 @@ from tencent_kyc.warehouse.schema import (
     STAGED,
     TABLES,
     Dialect,
-    added_columns,
+    migration,
     schema_statements,
 )
 
@@ -79,8 +79,8 @@ class Warehouse(ABC):
                 cursor.execute(statement)
             for table in TABLES:
                 cursor.execute(f"SELECT * FROM {table.name} WHERE 1 = 0")
-                existing = {str(column[0]).lower() for column in cursor.description}
-                for statement in added_columns(table, existing, self.dialect):
+                existing = [str(column[0]).lower() for column in cursor.description]
+                for statement in migration(table, existing, self.dialect):
                     cursor.execute(statement)
 
     def _create_stages(self, cursor: Any) -> None:
@@ -131,14 +131,18 @@ class Warehouse(ABC):
             return dict(sorted((str(status), int(count)) for status, count in cursor.fetchall()))
 
     def write_run(self, row: Mapping[str, Any]) -> None:
-        """Replace the run date's row of ``kyc_sync_runs`` (values: JSON-encoded when not scalar)."""
+        """Replace the DAG's row of ``kyc_sync_runs`` for the run date (values: JSON-encoded when not scalar)."""
         values = [
             v if v is None or isinstance(v, str | int | float) else json.dumps(v, sort_keys=True) for v in row.values()
         ]
-        marks = ", ".join([self.hook.placeholder] * len(values))
+        mark = self.hook.placeholder
         with self.transaction() as cursor:
-            cursor.execute(f"DELETE FROM {RUNS.name} WHERE run_date = {self.hook.placeholder}", [row["run_date"]])
-            cursor.execute(f"INSERT INTO {RUNS.name} ({', '.join(row)}) VALUES ({marks})", values)
+            cursor.execute(
+                f"DELETE FROM {RUNS.name} WHERE dag_id = {mark} AND run_date = {mark}", [row["dag_id"], row["run_date"]]
+            )
+            cursor.execute(
+                f"INSERT INTO {RUNS.name} ({', '.join(row)}) VALUES ({', '.join([mark] * len(values))})", values
+            )
 
 
 def _date(value: Any) -> date:

@@ -29,9 +29,13 @@ TYPES: dict[Dialect, dict[Kind, str]] = {
 
 @dataclass(frozen=True)
 class Column:
+    """One column; ``backfill`` is the SQL value given to rows written before the column existed, when a new
+    version of the table is made from an older one (see :func:`migration`)."""
+
     name: str
     kind: Kind
     meaning: str
+    backfill: str = "NULL"
 
 
 @dataclass(frozen=True)
@@ -59,8 +63,8 @@ class Table:
         return create
 
 
-def _text(name: str, meaning: str) -> Column:
-    return Column(name, "text", meaning)
+def _text(name: str, meaning: str, backfill: str = "NULL") -> Column:
+    return Column(name, "text", meaning, backfill)
 
 
 #: Result fields kept per order: column name → Tencent's ``result`` field.
@@ -167,16 +171,25 @@ STATUS = Table(
 RUNS = Table(
     "kyc_sync_runs",
     (
+        _text("dag_id", "the DAG (key)", backfill="'tencent_kyc_ocr_daily'"),
         Column("run_date", "date", "the run's order date (key)"),
+        _text("sync", "which sync: ocr (getOcrResult)", backfill="'ocr'"),
         _text("dag_run_id", "the Airflow run that wrote this row last"),
         Column("orders", "int", "orders queried (the day's new orders plus the carried-over ones)"),
         Column("carried_over", "int", "earlier orders queried again (no result yet, or a retryable failure)"),
         Column("expired", "int", "orders that became expired in this run"),
-        Column("rows_loaded", "int", "result rows merged"),
+        Column("rows_loaded", "int", "result rows merged (0 when the day was not loaded)"),
         _text("by_outcome", "JSON: orders per fetch outcome"),
         _text("by_status", "JSON: orders per warehouse status"),
         _text("by_reason", "JSON: findings per validation code"),
         _text("gate", "the quality gate's verdict"),
+        _text("gate_detail", "JSON: the gate's mode, both shares and their thresholds, the top reasons"),
+        _text("review_decision", "the human review of a tripped gate: approved, rejected or timed_out"),
+        _text("reviewer", "who answered the review"),
+        _text("review_comment", "the reviewer's comment"),
+        _text("reviewed_at", "when the review was answered (UTC, ISO 8601)"),
+        Column("retention_days", "int", "days after its order date an order was queried before it expired"),
+        _text("staging_path", "where the day's staged files are (quarantine/, rejected_orders.jsonl)"),
         Column("qps_quota", "real", "the connection's QPS quota"),
         Column("fetch_calls", "int", "requests the fetch tasks sent (token and ticket included, retries counted)"),
         Column("fetch_throttled", "int", "answers refusing a request for the quota (400501, 400504, HTTP 429)"),
@@ -185,10 +198,10 @@ RUNS = Table(
         Column("fetch_rate", "real", "fetch_calls / fetch_seconds: requests per second while fetching"),
         _text("started_at", "when the run started (UTC, ISO 8601)"),
         _text("finished_at", "when this row was written (UTC, ISO 8601)"),
-        _text("task_seconds", "JSON: seconds per task"),
+        _text("task_seconds", "JSON: seconds per phase (list, fetch, validate, load)"),
     ),
-    ("run_date",),
-    "one row per run date; a re-run replaces it (so its timings are the latest run's)",
+    ("dag_id", "run_date"),
+    "one row per DAG and run date; a re-run replaces it (so its timings are the latest run's)",
 )
 
 TABLES = (RESULTS, HISTORY, STATUS, RUNS)
@@ -204,13 +217,24 @@ def schema_statements(dialect: Dialect) -> list[str]:
     return [*(table.ddl(dialect) for table in TABLES), view]
 
 
-def added_columns(table: Table, existing: set[str], dialect: Dialect) -> list[str]:
-    """``ALTER TABLE … ADD COLUMN`` for each declared column a table created by an earlier version lacks."""
+def migration(table: Table, existing: list[str], dialect: Dialect) -> list[str]:
+    """What brings a table made by an earlier version to the declared one: nothing when the columns match;
+    ``ADD COLUMN`` for new columns outside the key; when the key itself gained a column, a new table filled
+    from the old one (the new columns get their ``backfill``), which then replaces it."""
+    missing = [column for column in table.columns if column.name not in existing]
+    if not missing:
+        return []
     types = TYPES[dialect]
-    return [
-        f"ALTER TABLE {table.name} ADD COLUMN {column.name} {types[column.kind]}"
-        for column in table.columns
-        if column.name not in existing
+    if not any(column.name in table.key for column in missing):
+        return [f"ALTER TABLE {table.name} ADD COLUMN {c.name} {types[c.kind]}" for c in missing]
+    old = f"{table.name}_before_migration"
+    values = [column.name if column.name in existing else column.backfill for column in table.columns]
+    return [  # a copy rather than a rename: PostgreSQL's key index would keep the table's name
+        f"CREATE TEMPORARY TABLE {old} AS SELECT * FROM {table.name}",
+        f"DROP TABLE {table.name}",
+        table.ddl(dialect),
+        f"INSERT INTO {table.name} ({', '.join(table.names)}) SELECT {', '.join(values)} FROM {old}",
+        f"DROP TABLE {old}",
     ]
 
 

@@ -1,0 +1,49 @@
+"""The daily syncs by name, each with its tables: what the pipeline writes and what the dashboard reads.
+
+A sync is one Tencent result API synced daily into the warehouse. The dashboard and its JSON API find a sync's
+tables and vocabulary here, so a new sync slots into the pages by one declaration and one registration line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tencent_kyc.registry import Registry
+from tencent_kyc.warehouse.schema import HISTORY, RESULTS, STATUS, Table
+
+#: Statuses of an order a later run queries again.
+OPEN_STATUSES = ("no_result", "failed")
+
+
+@dataclass(frozen=True)
+class Sync:
+    """One kind of daily sync: its name, the DAG that runs it by default, its tables and its vocabulary (in the
+    order the dashboard shows them)."""
+
+    name: str
+    label: str
+    dag_id: str
+    results: Table
+    history: Table
+    status: Table
+    statuses: tuple[str, ...]
+    outcomes: tuple[str, ...]
+
+
+OCR = Sync(
+    name="ocr",
+    label="ID-card OCR (getOcrResult)",
+    dag_id="tencent_kyc_ocr_daily",
+    results=RESULTS,
+    history=HISTORY,
+    status=STATUS,
+    statuses=("loaded", "quarantined", "no_result", "failed", "expired"),
+    outcomes=("fetched", "front_only", "back_only", "not_recognised", "no_result", "failed"),
+)
+
+SYNCS: Registry[Sync] = Registry("sync", {"ocr": OCR})
+
+
+def sync_of_dag(dag_id: str) -> Sync | None:
+    """The sync a DAG runs by default (None for a DAG that is no sync's default)."""
+    return next((sync for _, sync in SYNCS.items() if sync.dag_id == dag_id), None)
