@@ -27,6 +27,7 @@ LAYERS = [
     {"warehouse"},
     {"operators"},
     {"pipeline"},
+    {"ui"},
     {"provider_info"},
 ]
 LEVEL = {part: level for level, parts in enumerate(LAYERS) for part in parts}

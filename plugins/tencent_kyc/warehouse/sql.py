@@ -13,8 +13,8 @@ from datetime import date, timedelta
 from tencent_kyc.warehouse.schema import HISTORY, RESULTS, STAGED, STATUS
 
 STAGE_RESULTS, STAGE_HISTORY = STAGED[RESULTS.name], STAGED[HISTORY.name]
-#: Statuses a later run queries again (failed only when ``retryable``).
-_OPEN = "(status = 'no_result' OR (status = 'failed' AND retryable = 1))"
+#: Orders a later run queries again: no result yet, or a failure a later try may fix.
+OPEN = "(status = 'no_result' OR (status = 'failed' AND retryable = 1))"
 
 
 def _latest_wins(table: str, stage: str, columns: tuple[str, ...]) -> str:
@@ -80,7 +80,7 @@ def stage_expiries(run_date: date, retention_days: int) -> str:
     return (
         f"INSERT INTO {STAGE_HISTORY} ({', '.join(HISTORY.names)}, load_seq) "
         f"SELECT order_no, '{day}', order_date, 'expired', '{reason}', 0, last_error_code, 0 "
-        f"FROM {STATUS.name} WHERE order_date <= '{cutoff}' AND {_OPEN}"
+        f"FROM {STATUS.name} WHERE order_date <= '{cutoff}' AND {OPEN}"
     )
 
 
@@ -95,7 +95,7 @@ def carried_over(run_date: date, retention_days: int) -> str:
     day, cutoff = run_date.isoformat(), retention_cutoff(run_date, retention_days).isoformat()
     return (
         f"SELECT order_no, order_date FROM {STATUS.name} "
-        f"WHERE order_date > '{cutoff}' AND order_date < '{day}' AND {_OPEN} "
+        f"WHERE order_date > '{cutoff}' AND order_date < '{day}' AND {OPEN} "
         f"UNION SELECT order_no, order_date FROM {HISTORY.name} "
         f"WHERE run_date = '{day}' AND order_date < '{day}' AND status <> 'expired' "
         f"ORDER BY order_no"

@@ -11,9 +11,6 @@ from dataclasses import dataclass
 from tencent_kyc.registry import Registry
 from tencent_kyc.warehouse.schema import HISTORY, RESULTS, STATUS, Table
 
-#: Statuses of an order a later run queries again.
-OPEN_STATUSES = ("no_result", "failed")
-
 
 @dataclass(frozen=True)
 class Sync:

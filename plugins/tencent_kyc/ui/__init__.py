@@ -1,0 +1,1 @@
+"""The KYC dashboard in the Airflow UI: a plugin with its own FastAPI app, a nav page and a run tab."""

@@ -1,0 +1,129 @@
+"""The dashboard's FastAPI app, mounted by the Airflow api-server under :data:`URL_PREFIX`: a JSON API the pages
+read, the two pages, and their assets.
+
+Every route requires an authenticated Airflow user (401 otherwise); the API and the run tab also require read
+access to the DAG named by ``dag_id`` (403 otherwise), through Airflow's own auth manager. Everything is GET:
+the dashboard never writes. Its data come from the warehouse connection ``TENCENT_KYC_WAREHOUSE_CONN_ID``
+(default ``tencent_kyc_warehouse``), never from the metadata database.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from airflow.api_fastapi.app import get_auth_manager
+from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity, DagDetails
+from airflow.api_fastapi.core_api.security import GetUserDep, requires_access_dag, requires_authenticated
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.responses import FileResponse
+
+from tencent_kyc.ui.data import DEFAULT_RETENTION_DAYS, Dashboard
+from tencent_kyc.warehouse.base import WarehouseError
+from tencent_kyc.warehouse.dialects import warehouse_for
+from tencent_kyc.warehouse.syncs import Sync
+
+URL_PREFIX = "/tencent-kyc"
+WAREHOUSE_ENV = "TENCENT_KYC_WAREHOUSE_CONN_ID"
+DEFAULT_WAREHOUSE = "tencent_kyc_warehouse"
+#: Days shown when the page does not say.
+DEFAULT_DAYS = 30
+HERE = Path(__file__).resolve().parent
+PAGES, STATIC = HERE / "pages", HERE / "static"
+#: The assets the pages load, and their types (nothing else under static/ is served).
+ASSETS = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}
+
+AUTHENTICATED = [Depends(requires_authenticated())]
+READS_DAG = [Depends(requires_access_dag("GET", DagAccessEntity.RUN))]
+
+app = FastAPI(title="Tencent KYC dashboard", docs_url=None, redoc_url=None, openapi_url=None)
+
+
+def dashboard() -> Dashboard:
+    conn_id = os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE
+    try:
+        return Dashboard(warehouse_for(conn_id))
+    except WarehouseError as exc:
+        raise HTTPException(503, f"the dashboard's warehouse is not reachable: {exc}") from None
+
+
+def describe(sync: Sync | None) -> dict[str, Any] | None:
+    """A sync's declaration as the pages use it (labels and the order of statuses and outcomes)."""
+    if sync is None:
+        return None
+    return {"name": sync.name, "label": sync.label, "statuses": sync.statuses, "outcomes": sync.outcomes}
+
+
+@app.get("/api/dags", dependencies=AUTHENTICATED)
+def dags(user: GetUserDep) -> list[dict[str, Any]]:
+    """The DAGs with recorded days that this user may read."""
+    manager = get_auth_manager()
+
+    def readable(dag_id: str) -> bool:
+        details = DagDetails(id=dag_id)
+        return manager.is_authorized_dag(method="GET", access_entity=DagAccessEntity.RUN, details=details, user=user)
+
+    return [
+        {"dag_id": dag_id, "sync": describe(Dashboard.sync(dag_id, None))}
+        for dag_id in dashboard().dags()
+        if readable(dag_id)
+    ]
+
+
+@app.get("/api/days", dependencies=READS_DAG)
+def days(dag_id: str, since: date | None = None, until: date | None = None) -> dict[str, Any]:
+    """One object per run date of the DAG from ``since`` (default: 30 days ago) to ``until`` (default: today),
+    with the open orders by the day they expire."""
+    until = until or datetime.now(UTC).date()
+    since = since or until - timedelta(days=DEFAULT_DAYS)
+    if since > until:
+        raise HTTPException(422, "since must not be after until")
+    board = dashboard()
+    found = board.days(dag_id, since, until)
+    sync = Dashboard.sync(dag_id, found[-1]["sync"] if found else None)
+    retention = next((day["retention_days"] for day in reversed(found) if day.get("retention_days")), None)
+    return {
+        "dag_id": dag_id,
+        "sync": describe(sync),
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "days": found,
+        "open_orders": board.open_orders(sync, retention or DEFAULT_RETENTION_DAYS) if sync else [],
+    }
+
+
+@app.get("/api/days/{run_date}", dependencies=READS_DAG)
+def day(run_date: date, dag_id: str) -> dict[str, Any]:
+    """The day of ``run_date``, with where its quarantined records and refused values are."""
+    found = dashboard().day(dag_id, run_date=run_date)
+    if found is None:
+        raise HTTPException(404, f"no recorded day {run_date} for {dag_id}")
+    return found
+
+
+@app.get("/api/runs/{run_id}", dependencies=READS_DAG)
+def run(run_id: str, dag_id: str) -> dict[str, Any]:
+    """The day an Airflow run recorded (what the run tab shows)."""
+    found = dashboard().day(dag_id, dag_run_id=run_id)
+    if found is None:
+        raise HTTPException(404, f"run {run_id} of {dag_id} recorded no day (yet)")
+    return found
+
+
+@app.get("/", dependencies=AUTHENTICATED, response_class=FileResponse)
+def index_page() -> FileResponse:
+    return FileResponse(PAGES / "index.html", media_type="text/html", headers={"Cache-Control": "no-cache"})
+
+
+@app.get("/run", dependencies=READS_DAG, response_class=FileResponse)
+def run_page(dag_id: str, run_id: str) -> FileResponse:
+    return FileResponse(PAGES / "run.html", media_type="text/html", headers={"Cache-Control": "no-cache"})
+
+
+@app.get("/static/{name}", dependencies=AUTHENTICATED, response_class=FileResponse)
+def asset(name: str) -> FileResponse:
+    if name not in ASSETS:
+        raise HTTPException(404, "no such asset")
+    return FileResponse(STATIC / name, media_type=ASSETS[name], headers={"Cache-Control": "no-cache"})
