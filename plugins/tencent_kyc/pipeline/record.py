@@ -45,9 +45,10 @@ def busy_seconds(intervals: Sequence[tuple[float, float]]) -> float:
     return total
 
 
-def _present(values: Any) -> list[Mapping[str, Any]]:
-    """The mapped XComs that exist (a failed shard pushed none)."""
-    return [value for value in (values or []) if isinstance(value, Mapping)]
+def _mapped(ti: Any, task_id: str) -> list[Mapping[str, Any]]:
+    """Every XCom of a mapped task's instances that pushed one (a failed shard pushed none). Asked as a list of
+    task ids, so that one shard gives a list of one, not its value."""
+    return [value for value in ti.xcom_pull(task_ids=[task_id]) or [] if isinstance(value, Mapping)]
 
 
 def fetch_figures(fetched: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -84,8 +85,8 @@ def record_run(context: Mapping[str, Any], sync: Sync, tasks: TaskIds = TaskIds(
     if listed is None:
         raise AirflowFailException("list_orders failed: nothing of the day was fetched, loaded or recorded")
     config = RunConfig.from_context(context)
-    fetched = _present(ti.xcom_pull(task_ids=tasks.fetch))
-    validated = _present(ti.xcom_pull(task_ids=tasks.validate))
+    fetched = _mapped(ti, tasks.fetch)
+    validated = _mapped(ti, tasks.validate)
     day = ti.xcom_pull(task_ids=tasks.gate, key="day")
     review = ti.xcom_pull(task_ids=tasks.review, key="review")
     loaded = ti.xcom_pull(task_ids=tasks.load)

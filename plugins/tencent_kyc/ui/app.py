@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow.api_fastapi.app import get_auth_manager
-from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity, DagDetails
+from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
 from airflow.api_fastapi.core_api.security import GetUserDep, requires_access_dag, requires_authenticated
 from fastapi import Depends, FastAPI, HTTPException
 from fastapi.responses import FileResponse
@@ -59,16 +59,11 @@ def describe(sync: Sync | None) -> dict[str, Any] | None:
 @app.get("/api/dags", dependencies=AUTHENTICATED)
 def dags(user: GetUserDep) -> list[dict[str, Any]]:
     """The DAGs with recorded days that this user may read."""
-    manager = get_auth_manager()
-
-    def readable(dag_id: str) -> bool:
-        details = DagDetails(id=dag_id)
-        return manager.is_authorized_dag(method="GET", access_entity=DagAccessEntity.RUN, details=details, user=user)
-
+    readable = get_auth_manager().get_authorized_dag_ids(user=user, method="GET")
     return [
         {"dag_id": dag_id, "sync": describe(Dashboard.sync(dag_id, None))}
         for dag_id in dashboard().dags()
-        if readable(dag_id)
+        if dag_id in readable
     ]
 
 

@@ -5,6 +5,7 @@ until the session ends. Its logs, AIRFLOW_HOME and report stay in ``var/test-art
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,7 +30,8 @@ def artifacts() -> Path:
 @pytest.fixture(scope="session")
 def stack_run(postgres_dsn: str) -> Iterator[tuple[Stack, RunReport]]:
     """The deployment check's scenario: 5,000 orders in 4 shards of 1,250, 100 QPS, a 15 s refresh window."""
-    config = StackConfig(var=ARTIFACTS / "stack", postgres=postgres_dsn, db_prefix="kyc_stack_test", timeout=420)
+    prefix = os.environ.get("KYC_STACK_DB_PREFIX", "kyc_stack_test")  # two checkouts testing at once differ
+    config = StackConfig(var=ARTIFACTS / "stack", postgres=postgres_dsn, db_prefix=prefix, timeout=420)
     with Stack(config, echo=sys.stderr) as stack:
         report = stack.run()
         (stack.var / "report.json").write_text(report.to_json())

@@ -1,0 +1,1 @@
+/* placeholder until the dashboard bundle is built */
