@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test test-fast lint constraints clean
+.PHONY: setup run dashboard test test-fast lint constraints clean
 
 setup: $(VENV)/.installed
 
@@ -15,6 +15,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt pyproj
 
 run: setup
 	$(BIN)/python -m tencent_kyc_dev.demo
+
+# The Airflow UI with the KYC dashboard over what `make run` produced (Ctrl-C stops it).
+dashboard: setup
+	$(BIN)/python -m tencent_kyc_dev.dashboard
 
 test: setup
 	tests/services/start_postgres.sh

@@ -24,6 +24,7 @@ import requests
 from airflow.sdk import ObjectStoragePath
 
 from tencent_kyc.records import read_judged
+from tencent_kyc_dev.dashboard import DEFAULT_PORT, where
 from tencent_kyc_dev.simulator.config import SimulatorConfig
 from tencent_kyc_dev.simulator.server import SimulatorServer
 
@@ -142,6 +143,7 @@ def main(argv: list[str] | None = None) -> None:
         _airflow(env, "dags", "test", "tencent_kyc_ocr_daily", "--conf", conf)
     _report(var, args.date)
     _query(warehouse, args.date)
+    print(f"\n{where(f'http://127.0.0.1:{DEFAULT_PORT}')}")
 
 
 if __name__ == "__main__":
