@@ -1,9 +1,10 @@
 """HTTP calls to Tencent's WB server APIs: one pooled session, one request primitive, strict requests, tolerant
 parsing.
 
-This layer knows the endpoints and turns every answer into either a decoded envelope (code "0" or one of the
-endpoint's "no result" codes) or an error of the taxonomy in :mod:`tencent_kyc.api.errors`. It holds no
-credentials state, does no pacing and no retrying: the hook decides those.
+This layer knows the endpoints and turns every answer into either a decoded envelope (code "0", one of the
+endpoint's "no result" codes, or a verdict about the order) or an error of the taxonomy in
+:mod:`tencent_kyc.api.errors`. It holds no credentials state, does no pacing and no retrying: the hook decides
+those.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from requests.adapters import HTTPAdapter
 
 from tencent_kyc.api.errors import (
     NO_RESULT_CODES,
+    KycOrderError,
     KycRequestError,
     KycThrottledError,
     KycTransientError,
     error_for_code,
 )
+from tencent_kyc.api.face import NO_RECORD
 from tencent_kyc.api.signing import API_VERSION, make_nonce, sign_order_query
 
 TOKEN_PATH = "/api/oauth2/access_token"
@@ -42,6 +45,9 @@ class SignedEndpoint:
     method: Method
     #: Top-level codes meaning "no result for this order": an outcome, not an error.
     no_result_codes: frozenset[str]
+    #: Whether every other code about the order is an answer too (a verification's verdict, e.g. "not the same
+    #: person"), rather than a failure of the query; auth, quota, server and request codes stay errors.
+    verdicts: bool = False
 
     def request(
         self, app_id: str, order_no: str, nonce: str, sign: str, options: Mapping[str, str]
@@ -56,6 +62,10 @@ class SignedEndpoint:
 
 OCR_RESULT = SignedEndpoint("getOcrResult", "/api/server/getOcrResult", "GET", NO_RESULT_CODES)
 OCR_RESULT_PATH = OCR_RESULT.path
+FACE_RECORD = SignedEndpoint(
+    "queryfacerecord", "/api/v2/base/queryfacerecord", "POST", frozenset({NO_RECORD}), verdicts=True
+)
+FACE_RECORD_PATH = FACE_RECORD.path
 
 
 class ClientSettings(Protocol):
@@ -175,6 +185,7 @@ class KycClient:
             json_body=body,
             order_no=order_no,
             no_result_codes=endpoint.no_result_codes,
+            verdicts=endpoint.verdicts,
         )
 
     def send(
@@ -186,8 +197,10 @@ class KycClient:
         json_body: Mapping[str, str] | None = None,
         order_no: str | None = None,
         no_result_codes: frozenset[str] = frozenset(),
+        verdicts: bool = False,
     ) -> dict[str, Any]:
-        """The one request primitive: send, decode, and map any other code to the error taxonomy."""
+        """The one request primitive: send, decode, and map any other code to the error taxonomy (an order's
+        code is an answer instead when the endpoint's codes are ``verdicts``)."""
         endpoint = path.rsplit("/", 1)[-1]
         try:
             response = self.session.request(
@@ -207,7 +220,10 @@ class KycClient:
         code = str(body.get("code", ""))
         if code == "0" or code in no_result_codes:
             return body
-        raise error_for_code(code or "<missing>", str(body.get("msg", "")), endpoint=endpoint, order_no=order_no)
+        error = error_for_code(code or "<missing>", str(body.get("msg", "")), endpoint=endpoint, order_no=order_no)
+        if verdicts and type(error) is KycOrderError:
+            return body
+        raise error
 
 
 def _decode(response: requests.Response, endpoint: str, order_no: str | None) -> dict[str, Any]:

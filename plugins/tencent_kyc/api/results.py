@@ -34,7 +34,7 @@ class Outcome(enum.Enum):
     NO_RESULT = "no_result"
 
 
-def _text(value: Any) -> str | None:
+def text_value(value: Any) -> str | None:
     """Tencent sends numbers as strings or ints, and nulls sometimes: normalise to ``str``."""
     if value is None:
         return None
@@ -43,13 +43,14 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def _decode_photo(name: str, value: Any) -> bytes:
+def decode_media(endpoint: str, name: str, value: Any) -> bytes:
+    """A Base64 media field's bytes (empty when absent or empty); a garbled one is a transient error."""
     if not value:
         return b""
     try:
         return base64.b64decode(str(value), validate=True)
     except (binascii.Error, ValueError):
-        raise KycTransientError(f"getOcrResult: photo field {name} is not valid base64") from None
+        raise KycTransientError(f"{endpoint}: media field {name} is not valid base64") from None
 
 
 @dataclass(frozen=True, repr=False)
@@ -73,15 +74,15 @@ class OcrResult:
         fields = {
             key: text
             for key, value in result.items()
-            if key not in PHOTO_FIELDS and key not in _IGNORED and (text := _text(value)) is not None
+            if key not in PHOTO_FIELDS and key not in _IGNORED and (text := text_value(value)) is not None
         }
-        photos = {name: _decode_photo(name, result.get(name)) for name in PHOTO_FIELDS if name in result}
+        photos = {name: decode_media("getOcrResult", name, result.get(name)) for name in PHOTO_FIELDS if name in result}
         return cls(
             order_no=order_no,
-            code=_text(envelope.get("code")) or "",
-            message=_text(envelope.get("msg")) or "",
-            biz_seq_no=_text(envelope.get("bizSeqNo")),
-            transaction_time=_text(envelope.get("transactionTime")),
+            code=text_value(envelope.get("code")) or "",
+            message=text_value(envelope.get("msg")) or "",
+            biz_seq_no=text_value(envelope.get("bizSeqNo")),
+            transaction_time=text_value(envelope.get("transactionTime")),
             fields=fields,
             photos=photos,
             queries=queries,

@@ -215,13 +215,13 @@ class KycSettings:
     max_backoff_seconds: float = extra(30.0, "Backoff cap (s)", "Longest single backoff delay.", minimum=0, maximum=600)
     photo_retries: int = extra(
         3,
-        "Photo re-queries",
-        "Re-queries when photos were asked for but are still empty (Tencent's ~1 s lag).",
+        "Media re-queries",
+        "Re-queries when photos (or a face video) were asked for but are still empty (Tencent's 1-2 s lag).",
         minimum=0,
         maximum=10,
     )
     photo_retry_interval: float = extra(
-        2.0, "Photo re-query interval (s)", "Seconds between photo re-queries.", minimum=0, maximum=30
+        2.0, "Media re-query interval (s)", "Seconds between those re-queries.", minimum=0, maximum=30
     )
     pool_size: int = extra(
         32,
