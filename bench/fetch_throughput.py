@@ -96,7 +96,7 @@ def shard_worker(spec: dict[str, Any]) -> None:
 
     day = date.fromisoformat(spec["date"])
     orders = [Order(number, day) for number in Path(spec["orders_file"]).read_text(encoding="utf-8").split()]
-    layout = DayLayout(spec["root"], day)
+    layout = DayLayout(spec["root"], day, "ocr")
     rss_ready = _proc_status_kib("VmRSS")
     go = _wait_for_go(spec)
     hook = TencentKycHook(CONN_ID)

@@ -50,6 +50,8 @@ from tencent_kyc.warehouse.pii import PiiPolicy  # noqa: E402
 from tencent_kyc.warehouse.rows import stage_rows  # noqa: E402
 from tencent_kyc.warehouse.schema import HISTORY, RESULTS, STAGED, STATUS, schema_statements  # noqa: E402
 from tencent_kyc.warehouse.sqlite import read_rows  # noqa: E402
+from tencent_kyc.warehouse.syncs import OCR  # noqa: E402
+from tencent_kyc.warehouse.verdicts import refresh_verdicts  # noqa: E402
 from tencent_kyc_dev.simulator.orders import OrderBook  # noqa: E402
 
 DAY = date(2026, 11, 2)
@@ -61,7 +63,7 @@ def stage_day(root: Path, orders: int, shard_size: int) -> tuple[DayLayout, list
     """Write the results shards, then validate them into load files; returns the layout, shards, seconds."""
     from airflow.sdk import ObjectStoragePath
 
-    layout = DayLayout(ObjectStoragePath(f"file://{root}").as_uri(), DAY)
+    layout = DayLayout(ObjectStoragePath(f"file://{root}").as_uri(), DAY, "ocr")
     book = OrderBook(orders_per_day=orders)
     numbers = book.order_numbers(DAY)
     shards = list(range(min(MAX_SHARDS, -(-orders // shard_size))))
@@ -89,7 +91,9 @@ def stage_day(root: Path, orders: int, shard_size: int) -> tuple[DayLayout, list
     started = time.perf_counter()
     pii = PiiPolicy()
     for shard in shards:
-        stage_rows(layout, shard, judge.judge_shard(shard, layout, DEFAULT_POLICY, judge.ShardCounts(shard)), pii, KEY)
+        stage_rows(
+            OCR, layout, shard, judge.judge_shard(shard, layout, DEFAULT_POLICY, judge.ShardCounts(shard)), pii, KEY
+        )
     return layout, shards, time.perf_counter() - started
 
 
@@ -130,12 +134,12 @@ def bare_copy_and_merge(name: str, rows: dict[str, list[tuple[Any, ...]]]) -> No
             with cursor.copy(f"COPY {STAGED[table.name]} FROM STDIN") as copy:
                 for row in rows[table.name]:
                     copy.write_row(row)
-        for statement in sql.merge_statements(DAY):
+        for statement in sql.merge_statements(OCR, DAY):
             cursor.execute(statement)
 
 
 def naive(name: str, rows: dict[str, list[tuple[Any, ...]]]) -> None:
-    """One INSERT … ON CONFLICT per row, then the status rebuilt: what a hand-written loader often does."""
+    """One INSERT … ON CONFLICT per row, then the status and verdicts rebuilt: what a hand-written loader often does."""
     with psycopg.connect(DSN, options=f"-c search_path={name}") as connection, connection.cursor() as cursor:
         for table, key in ((RESULTS, "order_no"), (HISTORY, "order_no, run_date")):
             names = table.names
@@ -147,7 +151,7 @@ def naive(name: str, rows: dict[str, list[tuple[Any, ...]]]) -> None:
             for row in rows[table.name]:
                 cursor.execute(insert, row[:-1])
         touched = f"SELECT order_no FROM {HISTORY.name} WHERE run_date = '{DAY.isoformat()}'"
-        for statement in sql.refresh_status(touched):
+        for statement in [*sql.refresh_status(OCR, touched), *refresh_verdicts(touched)]:
             cursor.execute(statement)
 
 
@@ -185,9 +189,9 @@ def main() -> None:
         figures: dict[str, tuple[float, float]] = {}
         with schema() as ours:
             warehouse = warehouse_in(ours)
-            first = timed(lambda: warehouse.load(layout, shards))
+            first = timed(lambda: warehouse.load(OCR, layout, shards))
             before = count(ours)
-            rerun = timed(lambda: warehouse.load(layout, shards))
+            rerun = timed(lambda: warehouse.load(OCR, layout, shards))
             assert count(ours) == before == (results, history, history), "the load lost or doubled rows"
             figures["load_warehouse (from staging)"] = (first, rerun)
         with schema() as bare:

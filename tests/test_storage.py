@@ -24,8 +24,8 @@ DAY = date(2026, 11, 27)
 
 
 def test_one_layout_per_date_under_a_root(tmp_path: Path) -> None:
-    layout = DayLayout(f"file://{tmp_path}", DAY)
-    staging = f"file://{tmp_path}/staging/2026-11-27"
+    layout = DayLayout(f"file://{tmp_path}", DAY, "ocr")
+    staging = f"file://{tmp_path}/staging/ocr/2026-11-27"
     assert str(layout.orders) == f"{staging}/orders.txt"
     assert str(layout.shard(3)) == f"{staging}/shards/shard-00003.txt"
     assert str(layout.results(3)) == f"{staging}/results/shard-00003.jsonl.gz"
@@ -72,12 +72,12 @@ def test_objects_on_s3_are_encrypted_server_side(aws_connection: str, moto_serve
         aws_secret_access_key="testing",
     )
     s3.create_bucket(Bucket="storage-test")
-    layout = DayLayout(f"s3://{aws_connection}@storage-test/kyc", DAY)
+    layout = DayLayout(f"s3://{aws_connection}@storage-test/kyc", DAY, "ocr")
     assert write_kwargs(layout.orders) == {"ServerSideEncryption": "AES256"}
     assert write_kwargs(ObjectStoragePath("file:///tmp/x")) == {}
     write_bytes(layout.orders, b"A1 2026-11-27\n")
     with write_gzip(layout.results(0)) as out:
         out.write(b"{}\n")
-    for key in ("kyc/staging/2026-11-27/orders.txt", "kyc/staging/2026-11-27/results/shard-00000.jsonl.gz"):
+    for key in ("kyc/staging/ocr/2026-11-27/orders.txt", "kyc/staging/ocr/2026-11-27/results/shard-00000.jsonl.gz"):
         assert s3.head_object(Bucket="storage-test", Key=key)["ServerSideEncryption"] == "AES256"
     assert list(read_gzip_lines(layout.results(0))) == ["{}\n"]

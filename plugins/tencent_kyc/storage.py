@@ -1,18 +1,20 @@
 """Where a day's files live, on local disk or S3, through Airflow's ObjectStoragePath.
 
-One layout for every run of a date, so a re-run or a retried task overwrites what it wrote before instead
-of adding to it::
+One layout for every run of a sync and a date, so a re-run or a retried task overwrites what it wrote before
+instead of adding to it, and two syncs never write each other's files (``<sync>`` is ``ocr`` or ``face``;
+the evidence of one order, ID-card photos and face media alike, shares one folder under distinct names)::
 
-    <root>/staging/<yyyy-mm-dd>/orders.txt                 the day's clean, de-duplicated orders: number and date
-    <root>/staging/<yyyy-mm-dd>/rejected_orders.jsonl      source values refused before any request, with reasons
-    <root>/staging/<yyyy-mm-dd>/shards/shard-00000.txt     one shard's orders
-    <root>/staging/<yyyy-mm-dd>/results/shard-00000.jsonl.gz   one shard's records (JSON Lines, gzip)
-    <root>/staging/<yyyy-mm-dd>/duplicate_idcards.txt      fingerprints of ID numbers on several orders of the day
-    <root>/staging/<yyyy-mm-dd>/validated/shard-00000.jsonl.gz   accepted records, with status and reasons
-    <root>/staging/<yyyy-mm-dd>/quarantine/shard-00000.jsonl.gz  rejected records, with reasons
-    <root>/staging/<yyyy-mm-dd>/load/kyc_ocr_results-00000.csv.gz    a shard's result rows (PII policy applied)
-    <root>/staging/<yyyy-mm-dd>/load/kyc_order_history-00000.csv.gz  a shard's order history rows (all its orders)
-    <root>/evidence/<yyyy-mm-dd>/<order_no>/<photo>.jpg     ID-card photos kept as evidence
+    <root>/staging/<sync>/<date>/orders.txt              the day's clean, de-duplicated orders: number and date
+    <root>/staging/<sync>/<date>/rejected_orders.jsonl   source values refused before any request, with reasons
+    <root>/staging/<sync>/<date>/shards/shard-00000.txt  one shard's orders
+    <root>/staging/<sync>/<date>/results/shard-00000.jsonl.gz     one shard's records (JSON Lines, gzip)
+    <root>/staging/<sync>/<date>/duplicate_idcards.txt   fingerprints of ID numbers on several orders (OCR)
+    <root>/staging/<sync>/<date>/validated/shard-00000.jsonl.gz   accepted records, with status and reasons
+    <root>/staging/<sync>/<date>/quarantine/shard-00000.jsonl.gz  rejected records, with reasons
+    <root>/staging/<sync>/<date>/load/<results table>-00000.csv.gz  a shard's result rows (PII policy applied)
+    <root>/staging/<sync>/<date>/load/<history table>-00000.csv.gz  a shard's order history rows (all its orders)
+    <root>/evidence/<date>/<order_no>/<photo>.jpg         ID-card photos kept as evidence
+    <root>/evidence/<date>/<order_no>/face.jpg, face.mp4  the face photo and video
 
 Objects written to S3 are encrypted server-side (SSE-S3, AES256).
 """
@@ -75,14 +77,15 @@ def write_bytes(path: ObjectStoragePath, data: bytes) -> None:
 
 @dataclass(frozen=True)
 class DayLayout:
-    """The paths of one order date under a storage root."""
+    """The paths of one sync's run date under a storage root."""
 
     root: str
     day: date
+    sync: str
 
     @property
     def staging(self) -> ObjectStoragePath:
-        return ObjectStoragePath(self.root) / "staging" / self.day.isoformat()
+        return ObjectStoragePath(self.root) / "staging" / self.sync / self.day.isoformat()
 
     @property
     def orders(self) -> ObjectStoragePath:

@@ -99,7 +99,7 @@ def _query(warehouse: Path, day: date) -> None:
 
 
 def _report(var: Path, day: date) -> None:
-    staging = var / "data" / "staging" / day.isoformat()
+    staging = var / "data" / "staging" / "ocr" / day.isoformat()
     results = _records(staging / "results")
     judged = _records(staging / "validated") + _records(staging / "quarantine")
     photos = list((var / "data" / "evidence" / day.isoformat()).glob("*/*.jpg"))

@@ -168,7 +168,7 @@ def test_dags_and_plugins_are_mounted_into_airflow_home(common: dict[str, Any]) 
         mounts[target] = source
     assert mounts["/opt/airflow/dags"] == "./dags"
     assert mounts["/opt/airflow/plugins"] == "./plugins"
-    assert (REPO / "dags" / "tencent_kyc_ocr_daily.py").is_file()
+    assert (REPO / "dags" / "tencent_kyc_daily.py").is_file()
     assert (REPO / "plugins" / "tencent_kyc" / "__init__.py").is_file()
 
 
@@ -341,10 +341,15 @@ def test_the_dag_finds_every_connection_the_pool_the_storage_root_and_the_orders
     """Loaded with the compose environment, the DAG's defaults name only connections the file defines."""
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(REPO / "dags" / "tencent_kyc_ocr_daily.py"))
+    bag = DagBag(dag_folder=str(REPO / "dags" / "tencent_kyc_daily.py"))
     assert bag.import_errors == {}
-    dag = bag.dags.get("tencent_kyc_ocr_daily")  # as parsed (get_dag would read the metadata database)
-    assert dag is not None
+    assert set(bag.dags) == {"tencent_kyc_ocr_daily", "tencent_kyc_face_daily"}
+    for dag_id, fetch_task in (
+        ("tencent_kyc_ocr_daily", "fetch_ocr_results"),
+        ("tencent_kyc_face_daily", "fetch_face_results"),
+    ):
+        dag = bag.dags[dag_id]  # as parsed (get_dag would read the metadata database)
+        assert dag.get_task(fetch_task).pool == common_env["TENCENT_KYC_POOL"] == "tencent_kyc_api"
 
     def conn_ids(value: Any, key: str = "") -> list[str]:
         if isinstance(value, dict):
@@ -358,7 +363,6 @@ def test_the_dag_finds_every_connection_the_pool_the_storage_root_and_the_orders
     assert defaults["storage_root"] == common_env["TENCENT_KYC_STORAGE_ROOT"] == "s3://aws_default@tencent-kyc/kyc"
     root_conn = common_env["TENCENT_KYC_STORAGE_ROOT"].removeprefix("s3://").split("@")[0]
     assert compose_connections[root_conn]["conn_type"] == "aws"
-    assert dag.get_task("fetch_ocr_results").pool == common_env["TENCENT_KYC_POOL"] == "tencent_kyc_api"
 
     # kyc-orders-seed fills the table the default order source reads, through the same connection, and
     # covers yesterday (the first scheduled run's date) and the days ahead.
@@ -413,7 +417,7 @@ def test_the_dockerignore_keeps_local_state_out_and_what_the_build_copies_in() -
 
     for path in (".venv", ".git", "var", ".mypy_cache", "plugins/tencent_kyc/__pycache__", "plugins/x.egg-info"):
         assert ignored(path), f"{path} is sent to the Docker build"
-    for path in ("requirements.txt", "constraints.txt", "pyproject.toml", "README.md", "dags/tencent_kyc_ocr_daily.py"):
+    for path in ("requirements.txt", "constraints.txt", "pyproject.toml", "README.md", "dags/tencent_kyc_daily.py"):
         assert not ignored(path), f"{path} is needed by the build but ignored"
     for path in (REPO / "plugins").rglob("*.py"):
         relative = str(path.relative_to(REPO))

@@ -39,7 +39,7 @@ from tencent_kyc.records import Order
 from tencent_kyc.storage import DayLayout
 day = date(2026, 11, 27)
 root, orders = sys.argv[1], [Order(number, day) for number in sys.argv[2].split(",")]
-layout = DayLayout(root, day)
+layout = DayLayout(root, day, "ocr")
 progress = Progress("shard", len(orders), logging.getLogger("w"), 1)
 fetch = ocr_fetcher(TencentKycHook(), layout, get_file=True)
 fetch_shard(fetch, orders, layout.results(0), concurrency=4, progress=progress)
@@ -51,7 +51,7 @@ def read(path: Path) -> list[dict[str, Any]]:
 
 
 def run_shard(root: Path, orders: list[str], get_file: bool = True) -> dict[str, Any]:
-    layout = DayLayout(f"file://{root}", DAY)
+    layout = DayLayout(f"file://{root}", DAY, "ocr")
     progress = Progress("shard", len(orders), logging.getLogger("test"), 0.5)
     fetch = ocr_fetcher(TencentKycHook(), layout, get_file=get_file)
     dated = [Order(order, DAY) for order in orders]
@@ -87,7 +87,7 @@ def test_a_killed_shard_retried_loses_nothing_and_duplicates_nothing(orders: lis
     assert clean["orders"] == 200
 
     victim = subprocess.Popen([sys.executable, "-c", WORKER, f"file://{tmp_path / 'retry'}", ",".join(orders)])
-    results = tmp_path / "retry" / "staging" / DAY.isoformat() / "results" / "shard-00000.jsonl.gz"
+    results = tmp_path / "retry" / "staging" / "ocr" / DAY.isoformat() / "results" / "shard-00000.jsonl.gz"
     deadline = time.monotonic() + 60
     while not (results.exists() and results.stat().st_size > 2000) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -98,7 +98,7 @@ def test_a_killed_shard_retried_loses_nothing_and_duplicates_nothing(orders: lis
     run_shard(tmp_path / "retry", orders)  # Airflow's retry of the same shard
     retried = read(results)
     assert Counter(r["order_no"] for r in retried) == Counter(orders)
-    clean_file = tmp_path / "clean" / "staging" / DAY.isoformat() / "results" / "shard-00000.jsonl.gz"
+    clean_file = tmp_path / "clean" / "staging" / "ocr" / DAY.isoformat() / "results" / "shard-00000.jsonl.gz"
     assert gzip.decompress(results.read_bytes()).replace(b"/retry/", b"/clean/") == gzip.decompress(
         clean_file.read_bytes()
     )
@@ -116,7 +116,7 @@ def test_failed_orders_end_with_code_and_message(
     kyc_connection(simulator, qps_quota=10000, max_attempts=1)
     day_orders = requests.get(simulator.url + "/admin/orders", params={"date": DAY}, timeout=30).json()["orders"]
     summary = run_shard(tmp_path, day_orders, get_file=False)
-    records = read(tmp_path / "staging" / DAY.isoformat() / "results" / "shard-00000.jsonl.gz")
+    records = read(tmp_path / "staging" / "ocr" / DAY.isoformat() / "results" / "shard-00000.jsonl.gz")
     failed = [r for r in records if r["outcome"] == "failed"]
     assert failed and all(r["code"] == "999999" and r["error"] == "KycTransientError" for r in failed)
     assert all(r["retryable"] is True for r in failed)  # decided once, by the error class, carried as data

@@ -23,7 +23,7 @@ def plans(simulator_factory: Callable[..., Any], kyc_connection: Any, tmp_path: 
     simulator = simulator_factory(qps=0, today=DAY, orders_per_day=30)
     kyc_connection(simulator, qps_quota=10000)
     orders = requests.get(simulator.url + "/admin/orders", params={"date": DAY}, timeout=30).json()["orders"]
-    layout = DayLayout(f"file://{tmp_path}", DAY)
+    layout = DayLayout(f"file://{tmp_path}", DAY, "ocr")
     return plan_shards(layout, clean_orders(orders, [], layout).orders, 20)
 
 

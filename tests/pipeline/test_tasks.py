@@ -13,6 +13,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from tencent_kyc.pipeline.config import RunConfig
 from tencent_kyc.pipeline.record import busy_seconds
 from tencent_kyc.pipeline.tasks import checked_settings
+from tencent_kyc.warehouse.syncs import FACE, OCR
 
 PARAMS: dict[str, Any] = {
     "order_source": {"kind": "list", "orders": ["A1"]},
@@ -44,9 +45,17 @@ def context(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 
 def test_good_settings_read_into_typed_values(context: dict[str, Any]) -> None:
-    config, source, warehouse = checked_settings(context)
-    assert config.order_date == date(2026, 11, 27) and config.get_file is False and config.gate.mode == "fail"
+    config, source, warehouse = checked_settings(context, OCR)
+    assert config.order_date == date(2026, 11, 27) and config.evidence.get_file is False
+    assert config.gate.mode == "fail" and config.layout.staging.path.endswith("staging/ocr/2026-11-27")
     assert list(source.iter_values()) == ["A1"] and warehouse.dialect == "sqlite"
+
+
+def test_the_face_sync_reads_its_own_policy_and_media(context: dict[str, Any]) -> None:
+    context["params"].update(face_media="photo", policy={"reject": ["face.*"], "similarity_threshold": 90})
+    config, _, _ = checked_settings(context, FACE)
+    assert config.evidence.face_media == "photo" and config.policy.similarity_threshold == 90  # type: ignore[attr-defined]
+    assert config.layout.staging.path.endswith("staging/face/2026-11-27")
 
 
 @pytest.mark.parametrize(
@@ -72,8 +81,26 @@ def test_each_bad_setting_fails_for_good_naming_the_problem(
     context: dict[str, Any], change: dict[str, Any], message: str
 ) -> None:
     context["params"].update(change)
-    with pytest.raises(AirflowFailException, match=None) as raised:
-        checked_settings(context)
+    with pytest.raises(AirflowFailException) as raised:
+        checked_settings(context, OCR)
+    assert message in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"face_media": "audio"}, "face_media must be one of none, photo, video, both, got 'audio'"),
+        ({"policy": {"reject": ["idcard.checksum"]}}, "reject[0] 'idcard.checksum' matches no finding code"),
+        (
+            {"policy": {"reject": [], "similarity_threshold": 101}},
+            "'similarity_threshold' must be between 0 and 100, not 101",
+        ),
+    ],
+)
+def test_each_bad_face_setting_names_the_problem(context: dict[str, Any], change: dict[str, Any], message: str) -> None:
+    context["params"].update(change)
+    with pytest.raises(AirflowFailException) as raised:
+        checked_settings(context, FACE)
     assert message in str(raised.value)
 
 
@@ -81,7 +108,7 @@ def test_the_order_date_defaults_to_the_data_interval() -> None:
     from datetime import datetime
 
     params = {**PARAMS, "order_date": None, "storage_root": "file:///tmp"}
-    config = RunConfig.from_params(params, datetime(2026, 11, 26, tzinfo=UTC))
+    config = RunConfig.from_params(OCR, params, datetime(2026, 11, 26, tzinfo=UTC))
     assert config.order_date == date(2026, 11, 26)
 
 

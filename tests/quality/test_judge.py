@@ -15,6 +15,7 @@ from tencent_kyc.warehouse.pii import PiiPolicy
 from tencent_kyc.warehouse.rows import stage_rows
 from tencent_kyc.warehouse.schema import HISTORY, RESULTS
 from tencent_kyc.warehouse.sqlite import read_rows
+from tencent_kyc.warehouse.syncs import OCR
 
 RUN, EARLIER = date(2026, 11, 3), date(2026, 11, 1)
 FIRST17 = "110105" + "19950615" + "123"  # born 1995-06-15, male; 21 when issued in 2016: a 10-year card
@@ -43,14 +44,14 @@ def record(order_no: str, order_date: date, outcome: str = "fetched") -> Fetched
 
 
 def test_a_carried_order_is_judged_on_its_order_date_and_every_order_gets_its_rows(tmp_path: Path) -> None:
-    layout = DayLayout(f"file://{tmp_path}", RUN)
+    layout = DayLayout(f"file://{tmp_path}", RUN, "ocr")
     with write_records(layout.results(0)) as out:
         for staged in (record("CARRIED", EARLIER), record("TODAY", RUN), record("WAITING", RUN, "no_result")):
             out.write(staged)
 
     counts = ShardCounts(0)
     judged = judge_shard(0, layout, DEFAULT_POLICY, counts)
-    assert stage_rows(layout, 0, judged, PiiPolicy.from_param({"idcard": "masked"}), None) == 3
+    assert stage_rows(OCR, layout, 0, judged, PiiPolicy.from_param({"idcard": "masked"}), None) == 3
     summary = counts.as_xcom()
 
     assert summary["by_outcome"] == {"fetched": 2, "no_result": 1}

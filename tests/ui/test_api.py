@@ -191,8 +191,8 @@ def test_one_day_in_detail_with_where_its_quarantine_is(
     detail = server.get(f"{URL_PREFIX}/api/days/{DAYS[1]}", "analyst", dag_id=DAG_ID).json()
     row = table(warehouse, monkeypatch)[1]
     assert detail["by_status"] == row["by_status"] and detail["staging"]["path"] == row["staging_path"]
-    assert detail["staging"]["quarantine"].endswith("/staging/2026-11-27/quarantine/")
-    assert detail["staging"]["refused_values"].endswith("/staging/2026-11-27/rejected_orders.jsonl")
+    assert detail["staging"]["quarantine"].endswith("/staging/ocr/2026-11-27/quarantine/")
+    assert detail["staging"]["refused_values"].endswith("/staging/ocr/2026-11-27/rejected_orders.jsonl")
     monkeypatch.setenv("AIRFLOW_CONN_KYC_UI_WAREHOUSE", warehouse)
     rejected = query(
         warehouse_for("kyc_ui_warehouse"),

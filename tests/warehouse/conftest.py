@@ -15,6 +15,7 @@ from tencent_kyc.warehouse.base import Warehouse
 from tencent_kyc.warehouse.dialects import warehouse_for
 from tencent_kyc.warehouse.pii import PiiPolicy
 from tencent_kyc.warehouse.rows import stage_rows
+from tencent_kyc.warehouse.syncs import OCR, Sync
 from warehouse_helpers import postgres_connection, typed
 
 WAREHOUSE_CONN = "kyc_test_warehouse"
@@ -40,17 +41,21 @@ def warehouse(warehouse_conn: str) -> Warehouse:
 
 @pytest.fixture
 def stage(tmp_path: Path) -> Callable[..., DayLayout]:
-    """``stage(day, [[records of shard 0], [records of shard 1], ...], order_dates={})``: write the load files
-    as validate_shard does (no HMAC: the default policy with masked ID numbers)."""
+    """``stage(day, [[records of shard 0], [records of shard 1], ...], order_dates={}, sync=OCR)``: write the
+    load files as validate_shard does (no HMAC: the default policy with masked ID numbers)."""
 
     def write(
-        day: date, shards: list[list[dict[str, Any]]], order_dates: dict[str, date] | None = None, root: str = ""
+        day: date,
+        shards: list[list[dict[str, Any]]],
+        order_dates: dict[str, date] | None = None,
+        root: str = "",
+        sync: Sync = OCR,
     ) -> DayLayout:
-        layout = DayLayout(root or f"file://{tmp_path}/data", day)
+        layout = DayLayout(root or f"file://{tmp_path}/data", day, sync.name)
         pii = PiiPolicy.from_param({"idcard": "masked"})
         for index, records in enumerate(shards):
             judged = [typed(record, (order_dates or {}).get(record["order_no"], day)) for record in records]
-            stage_rows(layout, index, judged, pii, None)
+            stage_rows(sync, layout, index, judged, pii, None)
         return layout
 
     return write

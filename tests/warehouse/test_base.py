@@ -15,6 +15,7 @@ import pytest
 from tencent_kyc.records import Order
 from tencent_kyc.warehouse.base import Warehouse, WarehouseError
 from tencent_kyc.warehouse.dialects import warehouse_for
+from tencent_kyc.warehouse.syncs import OCR
 from warehouse_helpers import dump, judged, query, unanswered
 
 D1 = date(2026, 11, 1)
@@ -41,11 +42,11 @@ def test_a_load_merges_every_order_and_a_reload_leaves_identical_tables(
         unanswered("E1", "failed", "KycOrderError"),
     ]
     layout = stage(D1, [day[:3], day[3:]])
-    first = warehouse.load(layout, [0, 1])
+    first = warehouse.load(OCR, layout, [0, 1])
     assert (first.results, first.history) == (2, 5)
     before = dump(warehouse)
 
-    again = warehouse.load(layout, [0, 1])
+    again = warehouse.load(OCR, layout, [0, 1])
     assert again == first
     assert dump(warehouse) == before
 
@@ -83,7 +84,7 @@ def test_duplicate_orders_in_a_batch_keep_the_last_staged_record(
             [judged("A1", name="乙二"), judged("A2", status="rejected"), judged("A1", name="丙三")],
         ],
     )
-    loaded = warehouse.load(layout, [0, 1])
+    loaded = warehouse.load(OCR, layout, [0, 1])
     assert (loaded.results, loaded.history) == (4, 5)  # staged rows; the merge keeps one per order
     assert query(warehouse, "SELECT order_no, name FROM kyc_ocr_results ORDER BY order_no") == [
         ("A1", "丙*"),
@@ -101,21 +102,22 @@ from datetime import date
 from tencent_kyc.storage import DayLayout
 from tencent_kyc.warehouse.base import Warehouse
 from tencent_kyc.warehouse.dialects import warehouse_for
+from tencent_kyc.warehouse.syncs import OCR
 
-def crash(self, cursor, run_date):
+def crash(self, cursor, sync, run_date):
     cursor.execute("SELECT COUNT(*) FROM stage_history")
     print(cursor.fetchone()[0], flush=True)
     os.kill(os.getpid(), signal.SIGKILL)
 
 Warehouse._merge = crash
-warehouse_for(sys.argv[1]).load(DayLayout(sys.argv[2], date.fromisoformat(sys.argv[3])), [0, 1])
+warehouse_for(sys.argv[1]).load(OCR, DayLayout(sys.argv[2], date.fromisoformat(sys.argv[3]), "ocr"), [0, 1])
 """
 
 
 def test_a_crash_between_staging_and_merge_loses_nothing_and_a_retry_doubles_nothing(
     warehouse: Warehouse, warehouse_conn: str, stage: Callable[..., Any]
 ) -> None:
-    warehouse.load(stage(D1, [[judged("A1"), unanswered("B1")]]), [0])
+    warehouse.load(OCR, stage(D1, [[judged("A1"), unanswered("B1")]]), [0])
     before = dump(warehouse)
     layout = stage(D2, [[judged("B1"), judged("C1")], [unanswered("D1")]], {"B1": D1})
 
@@ -130,7 +132,7 @@ def test_a_crash_between_staging_and_merge_loses_nothing_and_a_retry_doubles_not
     assert killed.stdout.splitlines()[-1] == "3"  # the stage was full when the process died
     assert dump(warehouse_for(warehouse_conn)) == before
 
-    warehouse.load(layout, [0, 1])
+    warehouse.load(OCR, layout, [0, 1])
     assert status(warehouse) == {
         "A1": ("2026-11-01", "loaded", 0, 1, "2026-11-01", None),
         "B1": ("2026-11-01", "loaded", 0, 2, "2026-11-02", None),
@@ -146,8 +148,8 @@ def test_a_crash_between_staging_and_merge_loses_nothing_and_a_retry_doubles_not
 
 def _day(warehouse: Warehouse, stage: Callable[..., Any], day: date, records: list[dict[str, Any]]) -> list[str]:
     """One daily cycle as the DAG runs it: open orders, then load the day's records; returns the carried."""
-    carried, _ = warehouse.open_orders(day, 3)
-    warehouse.load(stage(day, [records], {order.order_no: order.order_date for order in carried}), [0])
+    carried, _ = warehouse.open_orders(OCR, day, 3)
+    warehouse.load(OCR, stage(day, [records], {order.order_no: order.order_date for order in carried}), [0])
     return [order.order_no for order in carried]
 
 
@@ -163,7 +165,7 @@ def test_late_results_arrive_on_day_2_and_3_and_the_rest_expires_on_day_4(
     assert _day(warehouse, stage, D1, day1) == []
     assert _day(warehouse, stage, D2, [judged("A"), unanswered("B"), unanswered("E")]) == ["A", "B", "E"]
     assert _day(warehouse, stage, D3, [judged("B", status="rejected"), unanswered("E")]) == ["B", "E"]
-    assert warehouse.open_orders(D4, 3) == ([], 1)
+    assert warehouse.open_orders(OCR, D4, 3) == ([], 1)
     assert status(warehouse) == {
         "A": ("2026-11-01", "loaded", 0, 2, "2026-11-02", None),
         "B": ("2026-11-01", "quarantined", 0, 3, "2026-11-03", None),
@@ -179,24 +181,34 @@ def test_late_results_arrive_on_day_2_and_3_and_the_rest_expires_on_day_4(
 
     # Re-running any of those days (a retry, a backfill) lists the same orders and leaves the same tables.
     after = dump(warehouse)
-    assert warehouse.open_orders(D4, 3) == ([], 1)
+    assert warehouse.open_orders(OCR, D4, 3) == ([], 1)
     assert _day(warehouse, stage, D3, [judged("B", status="rejected"), unanswered("E")]) == ["B", "E"]
     assert _day(warehouse, stage, D2, [judged("A"), unanswered("B"), unanswered("E")]) == ["A", "B", "E"]
     assert dump(warehouse) == after
 
 
 def test_a_longer_retention_keeps_querying(warehouse: Warehouse, stage: Callable[..., Any]) -> None:
-    warehouse.load(stage(D1, [[unanswered("A")]]), [0])
-    carried, expired = warehouse.open_orders(D4, 5)
+    warehouse.load(OCR, stage(D1, [[unanswered("A")]]), [0])
+    carried, expired = warehouse.open_orders(OCR, D4, 5)
     assert (carried, expired) == ([Order("A", D1)], 0)
 
 
-def test_the_run_row_is_replaced_by_a_rerun(warehouse: Warehouse) -> None:
-    row: dict[str, Any] = {"run_date": "2026-11-01", "dag_run_id": "first", "orders": 3, "by_status": {"loaded": 3}}
+def test_the_run_row_is_replaced_by_a_rerun_of_its_dag_only(warehouse: Warehouse) -> None:
+    row: dict[str, Any] = {
+        "dag_id": "tencent_kyc_ocr_daily",
+        "sync": "ocr",
+        "run_date": "2026-11-01",
+        "dag_run_id": "first",
+        "orders": 3,
+        "by_status": {"loaded": 3},
+    }
     warehouse.write_run(row)
+    warehouse.write_run({**row, "dag_id": "tencent_kyc_face_daily", "sync": "face", "orders": 2})
     warehouse.write_run({**row, "dag_run_id": "second"})
-    assert query(warehouse, "SELECT run_date, dag_run_id, orders, by_status FROM kyc_sync_runs") == [
-        ("2026-11-01", "second", 3, json.dumps({"loaded": 3}))
+    runs = "SELECT dag_id, sync, run_date, dag_run_id, orders, by_status FROM kyc_sync_runs ORDER BY dag_id"
+    assert query(warehouse, runs) == [
+        ("tencent_kyc_face_daily", "face", "2026-11-01", "first", 2, json.dumps({"loaded": 3})),
+        ("tencent_kyc_ocr_daily", "ocr", "2026-11-01", "second", 3, json.dumps({"loaded": 3})),
     ]
 
 

@@ -24,6 +24,7 @@ from tencent_kyc.warehouse import sql
 from tencent_kyc.warehouse.base import Warehouse, WarehouseError
 from tencent_kyc.warehouse.dialects import warehouse_for
 from tencent_kyc.warehouse.schema import HISTORY, RESULTS, schema_statements
+from tencent_kyc.warehouse.syncs import OCR
 from warehouse_helpers import dump, judged, postgres_connection, unanswered
 
 DAY = date(2026, 11, 2)
@@ -119,10 +120,10 @@ def test_redshift_gets_the_schema_copy_from_a_manifest_with_the_role_and_the_sha
     records = [[judged("A1"), unanswered("B1")], [judged("C1", status="rejected"), judged("A1", name="李四")]]
     layout = stage(DAY, records, root=f"s3://aws_default@{BUCKET}/kyc")
     sent.clear()
-    loaded = warehouse.load(layout, [0, 1])
+    loaded = warehouse.load(OCR, layout, [0, 1])
     assert (loaded.results, loaded.history) == (3, 4)
 
-    prefix = f"s3://{BUCKET}/kyc/staging/{DAY.isoformat()}/load"
+    prefix = f"s3://{BUCKET}/kyc/staging/ocr/{DAY.isoformat()}/load"
     assert sent == [
         RESULTS.ddl("redshift", "stage_results", temporary=True),
         HISTORY.ddl("redshift", "stage_history", temporary=True),
@@ -137,7 +138,7 @@ def test_redshift_gets_the_schema_copy_from_a_manifest_with_the_role_and_the_sha
     assert not any(secret in statement for statement in sent for secret in ("testing", "aws_access_key_id"))
 
     manifest = json.loads(
-        s3.get_object(Bucket=BUCKET, Key=f"kyc/staging/{DAY}/load/kyc_ocr_results.manifest")["Body"].read()
+        s3.get_object(Bucket=BUCKET, Key=f"kyc/staging/ocr/{DAY}/load/kyc_ocr_results.manifest")["Body"].read()
     )
     assert manifest == {
         "entries": [
@@ -156,7 +157,7 @@ def test_redshift_gets_the_schema_copy_from_a_manifest_with_the_role_and_the_sha
         monkeypatch.setenv("AIRFLOW_CONN_KYC_PG_TWIN", postgres_connection(postgres_dsn, "wh_redshift_twin"))
         twin = warehouse_for("kyc_pg_twin")
         twin.ensure_schema()
-        twin.load(layout, [0, 1])
+        twin.load(OCR, layout, [0, 1])
         assert dump(warehouse) == dump(twin)
     finally:
         with psycopg.connect(postgres_dsn, autocommit=True) as admin:
@@ -170,7 +171,7 @@ def test_a_missing_manifest_file_fails_the_copy_and_changes_nothing(
     warehouse.ensure_schema()
     layout = stage(DAY, [[judged("A1")]], root=f"s3://aws_default@{BUCKET}/kyc-one-shard")
     with pytest.raises(Exception, match=r"NoSuchKey|does not exist|Not Found"):
-        warehouse.load(layout, [0, 1])  # shard 1 was never staged: a mandatory manifest entry is missing
+        warehouse.load(OCR, layout, [0, 1])  # shard 1 was never staged: a mandatory manifest entry is missing
     assert dump(warehouse)["kyc_order_status"] == []
 
 
@@ -191,4 +192,4 @@ def test_a_redshift_warehouse_refuses_what_it_cannot_load_from(
     value = {"conn_type": "redshift", "host": "kyc.example", "login": "u", "password": "p", "extra": extra}
     monkeypatch.setenv("AIRFLOW_CONN_KYC_REDSHIFT", json.dumps(value))
     with pytest.raises(WarehouseError, match=re.escape(message)):
-        warehouse_for("kyc_redshift").check_storage(DayLayout(root, DAY))
+        warehouse_for("kyc_redshift").check_storage(DayLayout(root, DAY, "ocr"))

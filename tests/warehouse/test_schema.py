@@ -31,6 +31,6 @@ def test_the_schema_is_created_once_and_again_without_error() -> None:
         for statement in schema_statements("sqlite"):
             connection.execute(statement)
     names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
-    assert names == {table.name for table in TABLES} | {"kyc_ocr_quarantine"}
+    assert names == {table.name for table in TABLES} | {"kyc_ocr_quarantine", "kyc_face_quarantine"}
     columns = [row[1] for row in connection.execute("PRAGMA table_info(kyc_ocr_results)")]
     assert tuple(columns) == RESULTS.names

@@ -14,7 +14,7 @@ from tencent_kyc.storage import DayLayout
 #: Per-order failures that end as a ``failed`` record; auth and request errors fail the whole task instead.
 ORDER_FAILURES = (KycOrderError, KycThrottledError, KycTransientError)
 #: Per-query result fields left out of records: they change on every query, and re-runs must stage alike.
-_PER_QUERY_FIELDS = frozenset({"bizSeqNo", "transactionTime"})
+PER_QUERY_FIELDS = frozenset({"bizSeqNo", "transactionTime"})
 
 
 def ocr_record(
@@ -26,7 +26,7 @@ def ocr_record(
         result.outcome.value,
         code=result.code,
         message=result.message,
-        result={key: value for key, value in result.fields.items() if key not in _PER_QUERY_FIELDS},
+        result={key: value for key, value in result.fields.items() if key not in PER_QUERY_FIELDS},
         photos=photos,
         photo_fallbacks=tuple(fallbacks),
         missing_photos=tuple(missing),

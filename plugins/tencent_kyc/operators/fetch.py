@@ -7,7 +7,7 @@ from typing import Any
 
 from airflow.sdk import BaseOperator, Context
 
-from tencent_kyc.fetch.ocr import ocr_fetcher
+from tencent_kyc.fetch.fetchers import FETCHERS, Evidence
 from tencent_kyc.fetch.progress import Progress
 from tencent_kyc.fetch.shard import fetch_shard
 from tencent_kyc.hooks.kyc import TencentKycHook
@@ -23,7 +23,7 @@ def _typed(name: str, value: Any, kind: type) -> Any:
 
 class TencentKycFetchOperator(BaseOperator):
     """
-    Fetch the OCR results of one shard of orders into staging storage.
+    Fetch one shard of a sync's orders (its plan says which sync: ``ocr`` or ``face``) into staging storage.
 
     Rate limiting: every call waits for a slot of the WBappid's one QPS quota, booked in the connection's
     credential store, which every task, run and DAG on the app shares (see :mod:`tencent_kyc.hooks.pacer`).
@@ -31,19 +31,21 @@ class TencentKycFetchOperator(BaseOperator):
     and ``max_active_tis_per_dag`` only bound how many workers the fetch occupies.
 
     :param shard: the shard's plan, as the planning task returns it (:class:`~tencent_kyc.orders.planning.ShardPlan`).
-    :param get_file: also fetch the ID-card photos and keep them as evidence (templated; a boolean).
+    :param get_file: the OCR sync keeps the ID-card photos as evidence (templated; a boolean).
+    :param face_media: the face sync keeps ``none``, the ``photo``, the ``video`` or ``both`` (templated).
     :param concurrency: requests in flight at once within this task (templated; an integer).
     :param tencent_kyc_conn_id: the ``tencent_kyc`` connection (templated).
     :param progress_interval: seconds between progress lines in the task log.
     """
 
-    template_fields: Sequence[str] = ("shard", "get_file", "concurrency", "tencent_kyc_conn_id")
+    template_fields: Sequence[str] = ("shard", "get_file", "face_media", "concurrency", "tencent_kyc_conn_id")
 
     def __init__(
         self,
         *,
         shard: dict[str, Any],
         get_file: bool = True,
+        face_media: str = "none",
         concurrency: int = 8,
         tencent_kyc_conn_id: str = TencentKycHook.default_conn_name,
         progress_interval: float = 10.0,
@@ -52,13 +54,14 @@ class TencentKycFetchOperator(BaseOperator):
         super().__init__(**kwargs)
         self.shard = shard
         self.get_file = get_file
+        self.face_media = face_media
         self.concurrency = concurrency
         self.tencent_kyc_conn_id = tencent_kyc_conn_id
         self.progress_interval = progress_interval
 
     def execute(self, context: Context) -> dict[str, Any]:
         plan = ShardPlan.from_xcom(self.shard)
-        get_file = _typed("get_file", self.get_file, bool)
+        evidence = Evidence(_typed("get_file", self.get_file, bool), _typed("face_media", self.face_media, str))
         concurrency = _typed("concurrency", self.concurrency, int)
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, got {concurrency}")
@@ -67,9 +70,9 @@ class TencentKycFetchOperator(BaseOperator):
         if len(orders) != plan.orders:
             raise ValueError(f"{plan.label}: the shard file holds {len(orders)} orders, the plan says {plan.orders}")
         hook = TencentKycHook(self.tencent_kyc_conn_id)
-        self.log.info("%s: fetching with %d requests in flight, get_file=%s", plan.label, concurrency, get_file)
+        self.log.info("%s: fetching %s with %d requests in flight, %s", plan.label, plan.sync, concurrency, evidence)
         summary = fetch_shard(
-            ocr_fetcher(hook, plan.layout, get_file=get_file),
+            FETCHERS.get(plan.sync)(hook, plan.layout, evidence),
             orders,
             plan.layout.results(plan.shard),
             concurrency=concurrency,

@@ -49,6 +49,7 @@ class ShardPlan:
     order_date: str
     storage_root: str
     shards: int
+    sync: str
 
     @property
     def label(self) -> str:
@@ -57,7 +58,7 @@ class ShardPlan:
 
     @property
     def layout(self) -> DayLayout:
-        return DayLayout(self.storage_root, date.fromisoformat(self.order_date))
+        return DayLayout(self.storage_root, date.fromisoformat(self.order_date), self.sync)
 
     def as_xcom(self) -> dict[str, Any]:
         return asdict(self)
@@ -137,5 +138,6 @@ def plan_shards(layout: DayLayout, total: int, shard_size: int) -> list[ShardPla
         flush()
     day, root = layout.day.isoformat(), layout.root
     return [
-        ShardPlan(index, str(layout.shard(index)), count, day, root, len(sizes)) for index, count in enumerate(sizes)
+        ShardPlan(index, str(layout.shard(index)), count, day, root, len(sizes), layout.sync)
+        for index, count in enumerate(sizes)
     ]

@@ -84,14 +84,14 @@ def record_run(context: Mapping[str, Any], sync: Sync, tasks: TaskIds = TaskIds(
     listed = ti.xcom_pull(task_ids=tasks.list_orders)
     if listed is None:
         raise AirflowFailException("list_orders failed: nothing of the day was fetched, loaded or recorded")
-    config = RunConfig.from_context(context)
+    config = RunConfig.from_context(context, sync)
     fetched = _mapped(ti, tasks.fetch)
     validated = _mapped(ti, tasks.validate)
     day = ti.xcom_pull(task_ids=tasks.gate, key="day")
     review = ti.xcom_pull(task_ids=tasks.review, key="review")
     loaded = ti.xcom_pull(task_ids=tasks.load)
     warehouse = warehouse_for(config.warehouse_conn_id)
-    by_status = warehouse.run_counts(config.order_date) if loaded is not None else {}
+    by_status = warehouse.run_counts(sync, config.order_date) if loaded is not None else {}
     started = context["dag_run"].start_date
     figures = fetch_figures(fetched)
     warehouse.write_run(

@@ -45,9 +45,12 @@ def _share(label: str, share: float, limit: float) -> str:
     return f"{label} {share:.1%} {'>' if share > limit else '<='} {limit:.1%}"
 
 
-def evaluate(summaries: Iterable[Mapping[str, Any]], gate: GateThresholds) -> dict[str, Any]:
+def evaluate(
+    summaries: Iterable[Mapping[str, Any]], gate: GateThresholds, waiting: tuple[str, ...] = ("no_result",)
+) -> dict[str, Any]:
     """Add the shard summaries up and judge the day; returns the day's figures and the gate's verdict, which
-    names both shares against their thresholds and the top reasons."""
+    names both shares against their thresholds and the top reasons. ``waiting`` are the outcomes that mean
+    "no result yet" (OCR: no_result; face: no_record)."""
     by_outcome: Counter[str] = Counter()
     by_status: Counter[str] = Counter()
     by_reason: Counter[str] = Counter()
@@ -57,7 +60,7 @@ def evaluate(summaries: Iterable[Mapping[str, Any]], gate: GateThresholds) -> di
         by_reason.update(summary["by_reason"])
     orders = sum(by_outcome.values())
     rejected_share = by_status["rejected"] / orders if orders else 0.0
-    no_result_share = by_outcome["no_result"] / orders if orders else 0.0
+    no_result_share = sum(by_outcome[outcome] for outcome in waiting) / orders if orders else 0.0
     passed = rejected_share <= gate.max_rejected_share and no_result_share <= gate.max_no_result_share
     top_five = by_reason.most_common(5)
     top = ", ".join(f"{code} ({count})" for code, count in top_five)

@@ -11,15 +11,26 @@ pass. Only counts leave as XComs.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from airflow.sdk import ObjectStoragePath
 
 from tencent_kyc.records import Fetched, Judged, read_fetched, write_records
+from tencent_kyc.registry import Registry
 from tencent_kyc.storage import DayLayout, write_bytes
-from tencent_kyc.validation import CHECKED_OUTCOMES, Policy, Status, check_result, decide, result_fingerprint
+from tencent_kyc.validation import (
+    CHECKED_OUTCOMES,
+    DEFAULT_POLICY,
+    Policy,
+    Status,
+    check_result,
+    decide,
+    result_fingerprint,
+)
+from tencent_kyc.validation.face import CHECKED_FACE_OUTCOMES, DEFAULT_FACE_POLICY, FacePolicy, check_face
+from tencent_kyc.validation.policy import RejectPolicy
 from tencent_kyc.validation.warnings import side_warnings
 
 
@@ -33,8 +44,8 @@ def collect_duplicate_idcards(results: Iterable[ObjectStoragePath], layout: DayL
     return len(duplicates)
 
 
-def judge(record: Fetched, policy: Policy, duplicates: frozenset[str]) -> Judged:
-    """The verdict on one record (none for a record without a result)."""
+def judge_ocr(record: Fetched, policy: Any, duplicates: frozenset[str]) -> Judged:
+    """The verdict on one OCR record (none for a record without a result)."""
     if record.outcome not in CHECKED_OUTCOMES:
         return Judged(record)
     findings = check_result(
@@ -47,6 +58,32 @@ def judge(record: Fetched, policy: Policy, duplicates: frozenset[str]) -> Judged
     verdict = decide(findings, policy)
     flags = {side: tuple(sorted(side_warnings(record.result, side).flags)) for side in ("front", "back")}
     return Judged(record, verdict.status.value, verdict.reasons, flags)
+
+
+def judge_face(record: Fetched, policy: Any, duplicates: frozenset[str]) -> Judged:
+    """The verdict on one face record (none for no record or a failure)."""
+    if record.outcome not in CHECKED_FACE_OUTCOMES:
+        return Judged(record)
+    verdict = decide(check_face(record.outcome, record.result, record.missing_photos, policy), policy)
+    return Judged(record, verdict.status.value, verdict.reasons)
+
+
+@dataclass(frozen=True)
+class Judging:
+    """How one sync's records are judged: the policy's type and default, and the judge."""
+
+    policy: type[RejectPolicy]
+    default: RejectPolicy
+    judge: Callable[[Fetched, Any, frozenset[str]], Judged]
+
+
+JUDGING: Registry[Judging] = Registry(
+    "sync",
+    {
+        "ocr": Judging(Policy, DEFAULT_POLICY, judge_ocr),
+        "face": Judging(FacePolicy, DEFAULT_FACE_POLICY, judge_face),
+    },
+)
 
 
 @dataclass
@@ -74,9 +111,10 @@ class ShardCounts:
         }
 
 
-def judge_shard(index: int, layout: DayLayout, policy: Policy, counts: ShardCounts) -> Iterator[Judged]:
-    """Judge every record of a shard, writing ``validated/`` and ``quarantine/`` and counting into ``counts``;
-    yields every record with its verdict (or none), in shard order."""
+def judge_shard(index: int, layout: DayLayout, policy: RejectPolicy, counts: ShardCounts) -> Iterator[Judged]:
+    """Judge every record of a shard of the layout's sync, writing ``validated/`` and ``quarantine/`` and counting into
+    ``counts``; yields every record with its verdict (or none), in shard order."""
+    judge = JUDGING.get(layout.sync).judge
     duplicates = (
         frozenset(layout.duplicate_idcards.read_text().split()) if layout.duplicate_idcards.exists() else frozenset()
     )
@@ -89,7 +127,7 @@ def judge_shard(index: int, layout: DayLayout, policy: Policy, counts: ShardCoun
             yield judged
 
 
-def reason_table(by_reason: dict[str, int], policy: Policy, limit: int = 40) -> str:
+def reason_table(by_reason: dict[str, int], policy: RejectPolicy, limit: int = 40) -> str:
     """Counts per reason as a fixed-width table for the task log (codes and counts only)."""
     rows = sorted(by_reason.items(), key=lambda item: (-item[1], item[0]))[:limit]
     lines = [f"{'reason':<32}{'count':>8}  effect"]

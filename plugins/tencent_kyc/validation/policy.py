@@ -21,12 +21,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, ClassVar, Self
 
 from tencent_kyc.validation.rules import CODES, Finding
-
-DEFAULT_CLARITY_THRESHOLD = 40
-_KEYS = ("reject", "clarity_threshold")
 
 
 class PolicyError(ValueError):
@@ -50,11 +48,31 @@ class Verdict:
 
 
 @dataclass(frozen=True)
-class Policy:
-    """Finding-code patterns that reject a record, and the clarity threshold of the ``clarity.*_low`` rules."""
+class Threshold:
+    """A number a rule compares with, declared once: its default, whether it is whole, its bounds."""
+
+    default: float
+    whole: bool = False
+    minimum: float = 0
+    maximum: float = 100
+
+    def check(self, name: str, value: Any) -> None:
+        kind = "an integer" if self.whole else "a number"
+        if isinstance(value, bool) or not isinstance(value, int if self.whole else int | float):
+            raise PolicyError(f"{name!r} must be {kind}, not {type(value).__name__}")
+        if not self.minimum <= value <= self.maximum:
+            raise PolicyError(f"{name!r} must be between {self.minimum:g} and {self.maximum:g}, not {value}")
+
+
+@dataclass(frozen=True)
+class RejectPolicy:
+    """Finding-code patterns that reject a record, checked against the finding codes of one set of rules, and the
+    thresholds those rules take. Subclasses declare ``codes`` and ``thresholds`` (a field each, defaulting to
+    its declared default)."""
 
     reject: tuple[str, ...]
-    clarity_threshold: int = DEFAULT_CLARITY_THRESHOLD
+    codes: ClassVar[Mapping[str, str]] = MappingProxyType({})
+    thresholds: ClassVar[Mapping[str, Threshold]] = MappingProxyType({})
 
     def __post_init__(self) -> None:
         if not isinstance(self.reject, tuple):
@@ -62,34 +80,32 @@ class Policy:
         for index, pattern in enumerate(self.reject):
             if not isinstance(pattern, str):
                 raise PolicyError(f"reject[{index}] must be a string, not {type(pattern).__name__}")
-            if not any(fnmatchcase(code, pattern) for code in CODES):
+            if not any(fnmatchcase(code, pattern) for code in self.codes):
                 raise PolicyError(f"reject[{index}] {pattern!r} matches no finding code")
-        threshold = self.clarity_threshold
-        if not isinstance(threshold, int) or isinstance(threshold, bool):
-            raise PolicyError(f"'clarity_threshold' must be an integer, not {type(threshold).__name__}")
-        if not 0 <= threshold <= 100:
-            raise PolicyError(f"'clarity_threshold' must be between 0 and 100, not {threshold}")
+        for name, threshold in self.thresholds.items():
+            threshold.check(name, getattr(self, name))
 
     def rejects(self, code: str) -> bool:
         return any(fnmatchcase(code, pattern) for pattern in self.reject)
 
     @classmethod
-    def from_mapping(cls, mapping: Mapping[str, Any]) -> Policy:
+    def from_mapping(cls, mapping: Mapping[str, Any]) -> Self:
         """A policy from decoded JSON; raises PolicyError naming the first problem found."""
         if not isinstance(mapping, Mapping):
             raise PolicyError(f"a policy must be a JSON object, not {type(mapping).__name__}")
-        unknown = sorted(str(key) for key in mapping if key not in _KEYS)
+        keys = ("reject", *cls.thresholds)
+        unknown = sorted(str(key) for key in mapping if key not in keys)
         if unknown:
-            raise PolicyError(f"unknown policy key(s) {', '.join(unknown)}; known keys: {', '.join(_KEYS)}")
+            raise PolicyError(f"unknown policy key(s) {', '.join(unknown)}; known keys: {', '.join(keys)}")
         if "reject" not in mapping:
             raise PolicyError("the policy needs 'reject', a list of finding-code patterns ([] rejects nothing)")
         reject = mapping["reject"]
         if not isinstance(reject, list | tuple):
             raise PolicyError(f"'reject' must be a list of finding-code patterns, not {type(reject).__name__}")
-        return cls(tuple(reject), mapping.get("clarity_threshold", DEFAULT_CLARITY_THRESHOLD))
+        return cls(tuple(reject), **{name: mapping[name] for name in cls.thresholds if name in mapping})
 
     @classmethod
-    def load(cls, source: str | os.PathLike[str]) -> Policy:
+    def load(cls, source: str | os.PathLike[str]) -> Self:
         """A policy from JSON text (a string starting with ``{``) or from a JSON file at the path ``source``."""
         if isinstance(source, str) and source.lstrip().startswith("{"):
             origin, text = "policy JSON", source
@@ -107,6 +123,20 @@ class Policy:
             ) from None
         except PolicyError as error:
             raise PolicyError(f"{origin}: {error}") from None
+
+
+CLARITY = Threshold(40, whole=True)
+DEFAULT_CLARITY_THRESHOLD = int(CLARITY.default)
+
+
+@dataclass(frozen=True)
+class Policy(RejectPolicy):
+    """The ID-card OCR policy: rejecting patterns of :data:`~tencent_kyc.validation.rules.CODES`, and the clarity
+    threshold of the ``clarity.*_low`` rules."""
+
+    clarity_threshold: int = DEFAULT_CLARITY_THRESHOLD
+    codes: ClassVar[Mapping[str, str]] = CODES
+    thresholds: ClassVar[Mapping[str, Threshold]] = MappingProxyType({"clarity_threshold": CLARITY})
 
 
 #: Reject what a KYC team cannot accept without a person looking at the card again: a side not recognised, any
@@ -134,7 +164,7 @@ DEFAULT_POLICY = Policy(
 )
 
 
-def decide(findings: Iterable[Finding], policy: Policy) -> Verdict:
+def decide(findings: Iterable[Finding], policy: RejectPolicy) -> Verdict:
     """The verdict on a checked record (one with a result: ``check_result`` returns no findings for the others,
     which are counted by outcome and must not be called accepted)."""
     reasons = tuple(sorted({finding.code for finding in findings}))

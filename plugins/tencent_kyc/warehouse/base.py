@@ -21,16 +21,8 @@ from tencent_kyc.dbapi import transaction
 from tencent_kyc.records import Order
 from tencent_kyc.storage import DayLayout
 from tencent_kyc.warehouse import sql
-from tencent_kyc.warehouse.schema import (
-    HISTORY,
-    RESULTS,
-    RUNS,
-    STAGED,
-    TABLES,
-    Dialect,
-    migration,
-    schema_statements,
-)
+from tencent_kyc.warehouse.schema import RUNS, TABLES, Dialect, migration, schema_statements
+from tencent_kyc.warehouse.syncs import Sync
 
 log = logging.getLogger(__name__)
 
@@ -83,51 +75,54 @@ class Warehouse(ABC):
                 for statement in migration(table, existing, self.dialect):
                     cursor.execute(statement)
 
-    def _create_stages(self, cursor: Any) -> None:
-        for table in (RESULTS, HISTORY):
-            cursor.execute(table.ddl(self.dialect, STAGED[table.name], temporary=True))
+    def _create_stages(self, cursor: Any, sync: Sync) -> None:
+        for table in sync.staged:
+            cursor.execute(table.ddl(self.dialect, sql.stage(table.name), temporary=True))
 
-    def _merge(self, cursor: Any, run_date: date) -> Loaded:
+    def _serialize(self, cursor: Any) -> None:  # noqa: B027 (SQLite's BEGIN IMMEDIATE already serializes)
+        """Make merges of different syncs wait for each other: both rebuild verdicts of the same orders."""
+
+    def _merge(self, cursor: Any, sync: Sync, run_date: date) -> Loaded:
+        self._serialize(cursor)
         counts = []
-        for stage in STAGED.values():
-            cursor.execute(f"SELECT COUNT(*) FROM {stage}")
+        for table in sync.staged:
+            cursor.execute(f"SELECT COUNT(*) FROM {sql.stage(table.name)}")
             counts.append(int(cursor.fetchone()[0]))
-        for statement in sql.merge_statements(run_date):
+        for statement in sql.merge_statements(sync, run_date):
             cursor.execute(statement)
         return Loaded(*counts)
 
-    def open_orders(self, run_date: date, retention_days: int) -> tuple[list[Order], int]:
-        """Expire the open orders past retention, then list the earlier orders to query again on ``run_date``.
-        Returns those orders and how many expired."""
+    def open_orders(self, sync: Sync, run_date: date, retention_days: int) -> tuple[list[Order], int]:
+        """Expire the sync's open orders past retention, then list its earlier orders to query again on
+        ``run_date``. Returns those orders and how many expired."""
         with self.transaction() as cursor:
-            self._create_stages(cursor)
-            cursor.execute(sql.stage_expiries(run_date, retention_days))
-            self._merge(cursor, run_date)
-            cursor.execute(sql.expired_on(run_date))
+            self._create_stages(cursor, sync)
+            cursor.execute(sql.stage_expiries(sync, run_date, retention_days))
+            self._merge(cursor, sync, run_date)
+            cursor.execute(sql.expired_on(sync, run_date))
             expired = int(cursor.fetchone()[0])  # counted, not just added: a re-run of the day reports the same
-            cursor.execute(sql.carried_over(run_date, retention_days))
+            cursor.execute(sql.carried_over(sync, run_date, retention_days))
             carried = [Order(str(order), _date(day)) for order, day in cursor.fetchall()]
         return carried, expired
 
-    def load(self, layout: DayLayout, shards: Sequence[int]) -> Loaded:
-        """Stage the shards' load files and merge them, in one transaction."""
+    def load(self, sync: Sync, layout: DayLayout, shards: Sequence[int]) -> Loaded:
+        """Stage the shards' load files of a sync and merge them, in one transaction."""
         with self.transaction() as cursor:
-            self._create_stages(cursor)
-            self._stage(cursor, layout, shards)
-            loaded = self._merge(cursor, layout.day)
+            self._create_stages(cursor, sync)
+            self._stage(cursor, sync, layout, shards)
+            loaded = self._merge(cursor, sync, layout.day)
         log.info("Merged %d result rows and %d history rows for %s", loaded.results, loaded.history, layout.day)
         return loaded
 
     @abstractmethod
-    def _stage(self, cursor: Any, layout: DayLayout, shards: Sequence[int]) -> None:
-        """Fill the stage tables with the rows of ``layout.load_rows(table, shard)`` for every shard."""
+    def _stage(self, cursor: Any, sync: Sync, layout: DayLayout, shards: Sequence[int]) -> None:
+        """Fill the sync's stage tables with the rows of ``layout.load_rows(table, shard)`` for every shard."""
 
-    def run_counts(self, run_date: date) -> dict[str, int]:
-        """Orders per status found by the run of ``run_date`` (from its history rows)."""
+    def run_counts(self, sync: Sync, run_date: date) -> dict[str, int]:
+        """Orders per status found by the sync's run of ``run_date`` (from its history rows)."""
         with self.transaction() as cursor:
-            cursor.execute(
-                f"SELECT status, COUNT(*) FROM {HISTORY.name} WHERE run_date = '{run_date.isoformat()}' GROUP BY status"
-            )
+            day = run_date.isoformat()
+            cursor.execute(f"SELECT status, COUNT(*) FROM {sync.history.name} WHERE run_date = '{day}' GROUP BY status")
             return dict(sorted((str(status), int(count)) for status, count in cursor.fetchall()))
 
     def write_run(self, row: Mapping[str, Any]) -> None:

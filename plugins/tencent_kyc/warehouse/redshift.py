@@ -16,7 +16,9 @@ from typing import Any, ClassVar
 
 from tencent_kyc.storage import DayLayout, write_bytes
 from tencent_kyc.warehouse.base import Warehouse, WarehouseError
-from tencent_kyc.warehouse.schema import HISTORY, RESULTS, STAGED, Dialect
+from tencent_kyc.warehouse.schema import VERIFICATIONS, Dialect
+from tencent_kyc.warehouse.sql import stage
+from tencent_kyc.warehouse.syncs import Sync
 
 _ROLE = re.compile(r"^arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
@@ -35,6 +37,10 @@ class RedshiftWarehouse(Warehouse):
             )
         return role
 
+    def _serialize(self, cursor: Any) -> None:
+        """Redshift's LOCK: the other sync's merge waits for this transaction."""
+        cursor.execute(f"LOCK {VERIFICATIONS.name}")
+
     def check_storage(self, layout: DayLayout) -> None:
         if layout.load.protocol not in ("s3", "s3a"):
             raise WarehouseError(f"Redshift loads from S3: storage_root must be s3://…, got {layout.root!r}")
@@ -50,13 +56,13 @@ class RedshiftWarehouse(Warehouse):
             f"COPY {stage} FROM '{manifest}' IAM_ROLE '{self.iam_role}' MANIFEST FORMAT AS CSV GZIP EMPTYASNULL{region}"
         )
 
-    def _stage(self, cursor: Any, layout: DayLayout, shards: Sequence[int]) -> None:
+    def _stage(self, cursor: Any, sync: Sync, layout: DayLayout, shards: Sequence[int]) -> None:
         self.check_storage(layout)
-        for table in (RESULTS, HISTORY):
+        for table in sync.staged:
             entries = [{"url": _s3_url(layout.load_rows(table.name, shard)), "mandatory": True} for shard in shards]
             manifest = layout.load / f"{table.name}.manifest"
             write_bytes(manifest, json.dumps({"entries": entries}, indent=1).encode())
-            cursor.execute(self.copy_statement(STAGED[table.name], _s3_url(manifest)))
+            cursor.execute(self.copy_statement(stage(table.name), _s3_url(manifest)))
 
 
 def _s3_url(path: Any) -> str:

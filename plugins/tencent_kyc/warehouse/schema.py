@@ -1,12 +1,14 @@
 """The warehouse tables, declared once: the DDL of every dialect, the staged row layout and the README table.
 
-Five objects, created if absent:
+Created if absent:
 
-- ``kyc_ocr_results``: one row per order with a result (latest wins), validation status and reasons included;
-- ``kyc_ocr_quarantine``: a view of the rejected results;
-- ``kyc_order_history``: one row per order and run date: what that day's run found (an expiry is a row too);
-- ``kyc_order_status``: one row per order: its latest history row, with the number of attempts;
-- ``kyc_sync_runs``: one row per run date: the day's counts and timings.
+- ``kyc_ocr_results``: one row per order with an OCR result (latest wins), validation status and reasons included;
+- ``kyc_ocr_quarantine``: a view of the rejected OCR results;
+- ``kyc_order_history``: one row per order and run date: what that day's OCR run found (an expiry is a row too);
+- ``kyc_order_status``: one row per order: its latest OCR history row, with the number of attempts;
+- ``kyc_face_results``, ``kyc_face_history``, ``kyc_face_status``: the same for the face verification records;
+- ``kyc_verifications``: one row per order seen by either sync: both sides and the order's verdict;
+- ``kyc_sync_runs``: one row per DAG and run date: the day's counts and timings.
 
 Values are kept as Tencent sent them (text); dates and counts are typed. An absent or empty value is NULL.
 """
@@ -137,35 +139,89 @@ RESULTS = Table(
     "one row per order with a result; a later load of the same order replaces its row",
 )
 
-HISTORY = Table(
-    "kyc_order_history",
-    (
-        _text("order_no", "Tencent order number (key)"),
-        Column("run_date", "date", "the daily run (key)"),
-        Column("order_date", "date", "the order's date"),
-        _text("status", "loaded, quarantined, no_result, failed or expired"),
-        _text("reason", "why: validation reasons, the no-result code, the error, or the expiry"),
-        Column("retryable", "int", "1 if a later run should query the order again"),
-        _text("error_code", "the Tencent or client error code, if any"),
-    ),
-    ("order_no", "run_date"),
-    "what each day's run found for each order; re-running a day replaces that day's rows",
-)
 
-STATUS = Table(
-    "kyc_order_status",
+def history_table(name: str, outcome: str) -> Table:
+    """A sync's order history: what each day's run found for each of its orders."""
+    return Table(
+        name,
+        (
+            _text("order_no", "Tencent order number (key)"),
+            Column("run_date", "date", "the daily run (key)"),
+            Column("order_date", "date", "the order's date"),
+            _text("status", f"loaded, quarantined, no_result (no {outcome} yet), failed or expired"),
+            _text("reason", "why: validation reasons, the no-result code, the error, or the expiry"),
+            Column("retryable", "int", "1 if a later run should query the order again"),
+            _text("error_code", "the Tencent or client error code, if any"),
+        ),
+        ("order_no", "run_date"),
+        "what each day's run found for each order; re-running a day replaces that day's rows",
+    )
+
+
+def status_table(name: str) -> Table:
+    """A sync's order status: where each of its orders stands, from its history."""
+    return Table(
+        name,
+        (
+            _text("order_no", "Tencent order number (key)"),
+            Column("order_date", "date", "the order's date"),
+            _text("status", "loaded, quarantined, no_result, failed or expired (the latest history row)"),
+            _text("reason", "why, as in the history"),
+            Column("retryable", "int", "1 while the order is queried again by later runs"),
+            Column("attempts", "int", "days on which the order was queried"),
+            Column("last_attempt_date", "date", "the latest run that queried it"),
+            _text("last_error_code", "the latest row's error code, if any"),
+        ),
+        ("order_no",),
+        "one row per order: where it stands",
+    )
+
+
+HISTORY = history_table("kyc_order_history", "OCR result")
+STATUS = status_table("kyc_order_status")
+
+FACE_RESULTS = Table(
+    "kyc_face_results",
     (
         _text("order_no", "Tencent order number (key)"),
-        Column("order_date", "date", "the order's date"),
-        _text("status", "loaded, quarantined, no_result, failed or expired (the latest history row)"),
-        _text("reason", "why, as in the history"),
-        Column("retryable", "int", "1 while the order is queried again by later runs"),
-        Column("attempts", "int", "days on which the order was queried"),
-        Column("last_attempt_date", "date", "the latest run that queried it"),
-        _text("last_error_code", "the latest row's error code, if any"),
+        Column("order_date", "date", "the order's date (the day it was listed first)"),
+        Column("run_date", "date", "the daily run that fetched this record"),
+        _text("outcome", "passed (code 0) or not_passed (another verdict code: the message says why)"),
+        _text("code", "queryfacerecord code"),
+        _text("message", "Tencent's message for the code"),
+        Column("similarity", "real", "face comparison score, 0-100 (absent in liveness-only flows)"),
+        Column("live_rate", "real", "liveness score, 0-100"),
+        _text("occurred_at", "when the user did the face flow (ISO 8601, Beijing time)"),
+        _text("sdk_version", "the SDK version of the session"),
+        _text("trtc_flag", "Y when the session ran over TRTC"),
+        _text("photo", "location of the face photo (evidence), if fetched"),
+        _text("video", "location of the face video (evidence), if fetched"),
+        _text("missing_media", "media asked for but still missing after the re-queries, space-separated"),
+        _text("validation_status", "accepted, accepted_with_warnings or rejected"),
+        _text("validation_reasons", "validation codes, space-separated (see Validation)"),
+        _text("other_fields", "JSON: result fields without a column of their own (kept for schema drift)"),
     ),
     ("order_no",),
-    "one row per order: where it stands",
+    "one row per order with a face record; a later load of the same order replaces its row",
+)
+FACE_HISTORY = history_table("kyc_face_history", "face record")
+FACE_STATUS = status_table("kyc_face_status")
+
+VERIFICATIONS = Table(
+    "kyc_verifications",
+    (
+        _text("order_no", "Tencent order number (key)"),
+        Column("order_date", "date", "the order's date (the OCR side's, else the face side's)"),
+        _text("ocr_status", "the order's kyc_order_status status, if the OCR sync saw it"),
+        _text("ocr_reasons", "its reason"),
+        _text("face_outcome", "the face record's outcome, if one was found"),
+        _text("face_status", "the order's kyc_face_status status, if the face sync saw it"),
+        _text("face_reasons", "its reason"),
+        _text("verdict", "verified, rejected or incomplete (see the verdict rule)"),
+        _text("verdict_reasons", "why, side by side: what is missing, pending or rejected"),
+    ),
+    ("order_no",),
+    "one row per order seen by either sync: both sides and one verdict",
 )
 
 RUNS = Table(
@@ -173,7 +229,7 @@ RUNS = Table(
     (
         _text("dag_id", "the DAG (key)", backfill="'tencent_kyc_ocr_daily'"),
         Column("run_date", "date", "the run's order date (key)"),
-        _text("sync", "which sync: ocr (getOcrResult)", backfill="'ocr'"),
+        _text("sync", "which sync: ocr (getOcrResult) or face (queryfacerecord)", backfill="'ocr'"),
         _text("dag_run_id", "the Airflow run that wrote this row last"),
         Column("orders", "int", "orders queried (the day's new orders plus the carried-over ones)"),
         Column("carried_over", "int", "earlier orders queried again (no result yet, or a retryable failure)"),
@@ -204,17 +260,26 @@ RUNS = Table(
     "one row per DAG and run date; a re-run replaces it (so its timings are the latest run's)",
 )
 
-TABLES = (RESULTS, HISTORY, STATUS, RUNS)
-QUARANTINE_VIEW = "kyc_ocr_quarantine"
+TABLES = (RESULTS, HISTORY, STATUS, FACE_RESULTS, FACE_HISTORY, FACE_STATUS, VERIFICATIONS, RUNS)
+#: A view of each results table: its rejected rows.
+QUARANTINE_VIEWS = {RESULTS.name: "kyc_ocr_quarantine", FACE_RESULTS.name: "kyc_face_quarantine"}
 #: The stage tables a load fills before the merge (temporary, per transaction).
-STAGED = {RESULTS.name: "stage_results", HISTORY.name: "stage_history"}
+STAGED = {
+    RESULTS.name: "stage_results",
+    HISTORY.name: "stage_history",
+    FACE_RESULTS.name: "stage_face_results",
+    FACE_HISTORY.name: "stage_face_history",
+}
 
 
 def schema_statements(dialect: Dialect) -> list[str]:
-    """The tables and the quarantine view, created if absent."""
+    """The tables and the quarantine views, created if absent."""
     create_view = "CREATE VIEW IF NOT EXISTS" if dialect == "sqlite" else "CREATE OR REPLACE VIEW"
-    view = f"{create_view} {QUARANTINE_VIEW} AS SELECT * FROM {RESULTS.name} WHERE validation_status = 'rejected'"
-    return [*(table.ddl(dialect) for table in TABLES), view]
+    views = [
+        f"{create_view} {view} AS SELECT * FROM {table} WHERE validation_status = 'rejected'"
+        for table, view in QUARANTINE_VIEWS.items()
+    ]
+    return [*(table.ddl(dialect) for table in TABLES), *views]
 
 
 def migration(table: Table, existing: list[str], dialect: Dialect) -> list[str]:
@@ -245,5 +310,9 @@ def markdown() -> str:
         parts.append(f"**`{table.name}`**: {table.meaning}.\n\n| Column | Type | Meaning |\n|---|---|---|")
         parts += [f"| `{c.name}` | {c.kind} | {c.meaning} |" for c in table.columns]
         parts.append("")
-    parts.append(f"**`{QUARANTINE_VIEW}`**: a view of `{RESULTS.name}` where `validation_status = 'rejected'`.")
+    views = (
+        f"**`{view}`**: a view of `{table}` where `validation_status = 'rejected'`."
+        for table, view in QUARANTINE_VIEWS.items()
+    )
+    parts.append("\n\n".join(views))
     return "\n".join(parts)

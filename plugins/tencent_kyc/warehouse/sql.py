@@ -1,4 +1,4 @@
-"""The SQL every dialect shares: the merge of a staged batch, expiry and the carry-over of late orders.
+"""The SQL every dialect shares: the merge of a sync's staged batch, expiry and the carry-over of late orders.
 
 Written in the subset SQLite, PostgreSQL and Redshift agree on (``IN (subquery)``, window functions, no
 ``ON CONFLICT``/``MERGE``), so the merge tested on PostgreSQL and SQLite is the one Redshift runs. Dates are
@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tencent_kyc.warehouse.schema import HISTORY, RESULTS, STAGED, STATUS
+from tencent_kyc.warehouse.schema import STAGED
+from tencent_kyc.warehouse.syncs import Sync
+from tencent_kyc.warehouse.verdicts import refresh_verdicts
 
-STAGE_RESULTS, STAGE_HISTORY = STAGED[RESULTS.name], STAGED[HISTORY.name]
 #: Orders a later run queries again: no result yet, or a failure a later try may fix.
 OPEN = "(status = 'no_result' OR (status = 'failed' AND retryable = 1))"
 
@@ -31,40 +32,50 @@ def _latest_wins(table: str, stage: str, columns: tuple[str, ...]) -> str:
     )
 
 
-def refresh_status(touched: str) -> list[str]:
+def refresh_status(sync: Sync, touched: str) -> list[str]:
     """Rebuild the status rows of the orders ``touched`` selects from their history: the latest row, and the
     number of days they were queried (an expiry row is not a query). One pass over those orders' history rows
     with window functions (narrow rows sorted once), not an aggregate joined back to the history."""
-    names = ", ".join(STATUS.names)
+    status, history = sync.status, sync.history
+    names = ", ".join(status.names)
     ranked = (
         "SELECT order_no, order_date, status, reason, retryable, error_code, "
         "ROW_NUMBER() OVER (PARTITION BY order_no ORDER BY run_date DESC) AS latest, "
         "SUM(CASE WHEN status = 'expired' THEN 0 ELSE 1 END) OVER (PARTITION BY order_no) AS attempts, "
         "MAX(CASE WHEN status = 'expired' THEN NULL ELSE run_date END) OVER (PARTITION BY order_no) AS last_attempt "
-        f"FROM {HISTORY.name} WHERE order_no IN ({touched})"
+        f"FROM {history.name} WHERE order_no IN ({touched})"
     )
     return [
-        f"DELETE FROM {STATUS.name} WHERE order_no IN ({touched})",
-        f"INSERT INTO {STATUS.name} ({names}) "
+        f"DELETE FROM {status.name} WHERE order_no IN ({touched})",
+        f"INSERT INTO {status.name} ({names}) "
         "SELECT order_no, order_date, status, reason, retryable, attempts, last_attempt, error_code "
         f"FROM ({ranked}) AS ranked WHERE latest = 1",
     ]
 
 
-def merge_statements(run_date: date) -> list[str]:
-    """Merge the stage tables of one run date into the warehouse (run inside one transaction).
+def stage(table_name: str) -> str:
+    """The temporary table a load stages ``table_name``'s rows in."""
+    return STAGED[table_name]
+
+
+def merge_statements(sync: Sync, run_date: date) -> list[str]:
+    """Merge a sync's stage tables of one run date into the warehouse (run inside one transaction).
 
     Results: replace the rows of the staged orders (latest staged row wins). History: replace this run date's
-    rows of the staged orders. Status: rebuilt from history for the staged orders. Running it twice with the
-    same stage leaves the same tables.
+    rows of the staged orders. Status: rebuilt from history for the staged orders, and so are their verdicts.
+    Running it twice with the same stage leaves the same tables.
     """
     day = run_date.isoformat()
+    results, history = sync.results, sync.history
+    staged_results, staged_history = stage(results.name), stage(history.name)
+    touched = f"SELECT order_no FROM {staged_history}"
     return [
-        f"DELETE FROM {RESULTS.name} WHERE order_no IN (SELECT order_no FROM {STAGE_RESULTS})",
-        _latest_wins(RESULTS.name, STAGE_RESULTS, RESULTS.names),
-        f"DELETE FROM {HISTORY.name} WHERE run_date = '{day}' AND order_no IN (SELECT order_no FROM {STAGE_HISTORY})",
-        _latest_wins(HISTORY.name, STAGE_HISTORY, HISTORY.names),
-        *refresh_status(f"SELECT order_no FROM {STAGE_HISTORY}"),
+        f"DELETE FROM {results.name} WHERE order_no IN (SELECT order_no FROM {staged_results})",
+        _latest_wins(results.name, staged_results, results.names),
+        f"DELETE FROM {history.name} WHERE run_date = '{day}' AND order_no IN ({touched})",
+        _latest_wins(history.name, staged_history, history.names),
+        *refresh_status(sync, touched),
+        *refresh_verdicts(touched),
     ]
 
 
@@ -73,30 +84,31 @@ def retention_cutoff(run_date: date, retention_days: int) -> date:
     return run_date - timedelta(days=retention_days)
 
 
-def stage_expiries(run_date: date, retention_days: int) -> str:
+def stage_expiries(sync: Sync, run_date: date, retention_days: int) -> str:
     """Fill the history stage with an ``expired`` row for every open order past the retention window."""
     day, cutoff = run_date.isoformat(), retention_cutoff(run_date, retention_days).isoformat()
     reason = f"no result within {retention_days} days of the order date (Tencent keeps results about 3 days)"
     return (
-        f"INSERT INTO {STAGE_HISTORY} ({', '.join(HISTORY.names)}, load_seq) "
+        f"INSERT INTO {stage(sync.history.name)} ({', '.join(sync.history.names)}, load_seq) "
         f"SELECT order_no, '{day}', order_date, 'expired', '{reason}', 0, last_error_code, 0 "
-        f"FROM {STATUS.name} WHERE order_date <= '{cutoff}' AND {OPEN}"
+        f"FROM {sync.status.name} WHERE order_date <= '{cutoff}' AND {OPEN}"
     )
 
 
-def expired_on(run_date: date) -> str:
+def expired_on(sync: Sync, run_date: date) -> str:
     """How many orders the run of ``run_date`` marked expired."""
-    return f"SELECT COUNT(*) FROM {HISTORY.name} WHERE run_date = '{run_date.isoformat()}' AND status = 'expired'"
+    day = run_date.isoformat()
+    return f"SELECT COUNT(*) FROM {sync.history.name} WHERE run_date = '{day}' AND status = 'expired'"
 
 
-def carried_over(run_date: date, retention_days: int) -> str:
+def carried_over(sync: Sync, run_date: date, retention_days: int) -> str:
     """Earlier orders to query again on ``run_date``: open and inside the window, or already queried by an
     earlier attempt of this same run date (so a re-run of the day lists the same orders)."""
     day, cutoff = run_date.isoformat(), retention_cutoff(run_date, retention_days).isoformat()
     return (
-        f"SELECT order_no, order_date FROM {STATUS.name} "
+        f"SELECT order_no, order_date FROM {sync.status.name} "
         f"WHERE order_date > '{cutoff}' AND order_date < '{day}' AND {OPEN} "
-        f"UNION SELECT order_no, order_date FROM {HISTORY.name} "
+        f"UNION SELECT order_no, order_date FROM {sync.history.name} "
         f"WHERE run_date = '{day}' AND order_date < '{day}' AND status <> 'expired' "
         f"ORDER BY order_no"
     )

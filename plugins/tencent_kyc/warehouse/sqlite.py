@@ -10,9 +10,13 @@ from typing import Any, ClassVar
 
 from tencent_kyc.storage import DayLayout
 from tencent_kyc.warehouse.base import Warehouse
-from tencent_kyc.warehouse.schema import HISTORY, RESULTS, STAGED, Dialect
+from tencent_kyc.warehouse.schema import Dialect
+from tencent_kyc.warehouse.sql import stage
+from tencent_kyc.warehouse.syncs import Sync
 
 BATCH_ROWS = 5_000
+#: How long a transaction waits for another writer's to end (ms).
+BUSY_TIMEOUT_MS = 15 * 60 * 1000
 
 
 def read_rows(path: Any) -> Iterator[list[str | None]]:
@@ -27,11 +31,14 @@ class SqliteWarehouse(Warehouse):
 
     def _begin(self, cursor: Any) -> None:
         cursor.connection.isolation_level = None  # transactions by hand: DDL included, one BEGIN … COMMIT
+        # One writer at a time: the other sync's load (or a re-run) waits for this one rather than failing
+        # on "database is locked" after sqlite3's default five seconds.
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("BEGIN IMMEDIATE")
 
-    def _stage(self, cursor: Any, layout: DayLayout, shards: Sequence[int]) -> None:
-        for table in (RESULTS, HISTORY):
-            insert = f"INSERT INTO {STAGED[table.name]} VALUES ({', '.join(['?'] * (len(table.columns) + 1))})"
+    def _stage(self, cursor: Any, sync: Sync, layout: DayLayout, shards: Sequence[int]) -> None:
+        for table in sync.staged:
+            insert = f"INSERT INTO {stage(table.name)} VALUES ({', '.join(['?'] * (len(table.columns) + 1))})"
             for shard in shards:
                 rows = read_rows(layout.load_rows(table.name, shard))
                 while batch := list(islice(rows, BATCH_ROWS)):

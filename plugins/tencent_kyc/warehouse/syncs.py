@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tencent_kyc.registry import Registry
-from tencent_kyc.warehouse.schema import HISTORY, RESULTS, STATUS, Table
+from tencent_kyc.warehouse.schema import FACE_HISTORY, FACE_RESULTS, FACE_STATUS, HISTORY, RESULTS, STATUS, Table
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,13 @@ class Sync:
     status: Table
     statuses: tuple[str, ...]
     outcomes: tuple[str, ...]
+    #: The fetch outcomes meaning "no result yet": the order stays open (status ``no_result``) until it expires.
+    waiting: tuple[str, ...]
+
+    @property
+    def staged(self) -> tuple[Table, Table]:
+        """The tables a load stages rows for, in load-file order."""
+        return (self.results, self.history)
 
 
 OCR = Sync(
@@ -36,9 +43,22 @@ OCR = Sync(
     status=STATUS,
     statuses=("loaded", "quarantined", "no_result", "failed", "expired"),
     outcomes=("fetched", "front_only", "back_only", "not_recognised", "no_result", "failed"),
+    waiting=("no_result",),
 )
 
-SYNCS: Registry[Sync] = Registry("sync", {"ocr": OCR})
+FACE = Sync(
+    name="face",
+    label="Face verification (queryfacerecord)",
+    dag_id="tencent_kyc_face_daily",
+    results=FACE_RESULTS,
+    history=FACE_HISTORY,
+    status=FACE_STATUS,
+    statuses=("loaded", "quarantined", "no_result", "failed", "expired"),
+    outcomes=("passed", "not_passed", "no_record", "failed"),
+    waiting=("no_record",),
+)
+
+SYNCS: Registry[Sync] = Registry("sync", {"ocr": OCR, "face": FACE})
 
 
 def sync_of_dag(dag_id: str) -> Sync | None:

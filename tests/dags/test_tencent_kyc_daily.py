@@ -60,7 +60,7 @@ def run(dag: Any, **conf: Any) -> Any:
 
 
 def records(root: ObjectStoragePath, folder: str = "results") -> list[dict[str, Any]]:
-    shards = sorted((root / "staging" / DAY.isoformat() / folder).iterdir())
+    shards = sorted((root / "staging" / "ocr" / DAY.isoformat() / folder).iterdir())
     read = read_fetched if folder == "results" else read_judged
     return [record.to_json() for shard in shards for record in read(shard)]
 
@@ -102,7 +102,9 @@ def test_every_order_ends_with_one_outcome_and_reruns_are_identical(
     assert Counter(r["order_no"] for r in first) == Counter(orders)  # every order exactly once
     assert {r["outcome"] for r in first} <= {"fetched", "front_only", "back_only", "no_result", "failed"}
     assert any(r["photo_fallbacks"] for r in first)  # empty crops pointed at full photos
-    rejected = (tmp_path / "data" / "staging" / DAY.isoformat() / "rejected_orders.jsonl").read_text().splitlines()
+    rejected = (
+        (tmp_path / "data" / "staging" / "ocr" / DAY.isoformat() / "rejected_orders.jsonl").read_text().splitlines()
+    )
     assert len(rejected) == 2
     judged = [r for r in first if r["outcome"] in ("fetched", "front_only", "back_only", "not_recognised")]
     accepted, rejected_records = (
@@ -112,7 +114,7 @@ def test_every_order_ends_with_one_outcome_and_reruns_are_identical(
     assert sorted(r["order_no"] for r in accepted + rejected_records) == sorted(r["order_no"] for r in judged)
     assert {r["status"] for r in accepted} <= {"accepted", "accepted_with_warnings"}
     assert rejected_records and all(r["status"] == "rejected" and r["reasons"] for r in rejected_records)
-    staging = tmp_path / "data" / "staging" / DAY.isoformat()
+    staging = tmp_path / "data" / "staging" / "ocr" / DAY.isoformat()
     folders = ("results", "validated", "quarantine", "load")
     staged_files = sorted(p for folder in folders for p in (staging / folder).iterdir())
     assert len(staged_files) == 15

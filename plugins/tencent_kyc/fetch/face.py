@@ -1,0 +1,55 @@
+"""One order's face verification as a staged record: query, keep the photo and video as evidence, or record the
+failure.
+
+The face photo is usually a JPEG (sometimes a PNG) and the video an MP4; each is written under the order's
+evidence folder (``face.jpg`` / ``face.png``, ``face.mp4``), beside the ID-card photos of the same order and
+date, so the two syncs never write the same object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tencent_kyc.api.face import FaceResult, wanted_media
+from tencent_kyc.fetch.evidence import write_evidence
+from tencent_kyc.fetch.ocr import ORDER_FAILURES, PER_QUERY_FIELDS
+from tencent_kyc.hooks.kyc import TencentKycHook
+from tencent_kyc.records import Fetched, Order
+from tencent_kyc.storage import DayLayout
+
+_PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def media_files(result: FaceResult) -> dict[str, tuple[str, bytes]]:
+    """The record's media as evidence files: ``{field: (file name, bytes)}``."""
+    photo, video = result.media.get("photo", b""), result.media.get("video", b"")
+    photo_name = "face.png" if photo.startswith(_PNG) else "face.jpg"
+    return {"photo": (photo_name, photo), "video": ("face.mp4", video)}
+
+
+def face_record(order: Order, result: FaceResult, media: dict[str, str], missing: tuple[str, ...]) -> Fetched:
+    """The staged record of an answered face query, with its evidence locations."""
+    return Fetched(
+        order,
+        result.outcome.value,
+        code=result.code,
+        message=result.message,
+        result={key: value for key, value in result.fields.items() if key not in PER_QUERY_FIELDS},
+        photos=media,
+        missing_photos=missing,
+    )
+
+
+def face_fetcher(hook: TencentKycHook, layout: DayLayout, *, media: str) -> Callable[[Order], tuple[Fetched, int]]:
+    """``fetch(order) -> (record, queries made)``: the order's face record, media written to evidence."""
+    wanted = wanted_media(media)
+
+    def fetch(order: Order) -> tuple[Fetched, int]:
+        try:
+            result = hook.query_face_record(order.order_no, media=media)
+        except ORDER_FAILURES as error:
+            return Fetched.failure(order, error), 0
+        stored = write_evidence(layout, order.order_no, media_files(result)) if wanted else {}
+        return face_record(order, result, stored, result.missing_media(wanted)), result.queries
+
+    return fetch
