@@ -11,13 +11,59 @@ import {
   LinearScale,
   LineController,
   LineElement,
+  type Plugin,
   PointElement,
   Tooltip,
 } from "chart.js";
 import { cssColor } from "./theme";
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement);
-Chart.register(Legend, Tooltip);
+
+/** A horizontal reference line across the plot at ``value`` of ``scaleID`` (e.g. the goal of a rate). */
+interface GoalLineOptions {
+  value?: number;
+  scaleID?: string;
+  color?: string;
+  label?: string;
+}
+
+declare module "chart.js" {
+  interface PluginOptionsByType<TType extends ChartType> {
+    goalLine?: GoalLineOptions;
+  }
+}
+
+const goalLine: Plugin = {
+  id: "goalLine",
+  afterDatasetsDraw(chart, _args, options: GoalLineOptions) {
+    const { value, scaleID = "y", color = "#2f9e44", label } = options;
+    const scale = chart.scales[scaleID];
+    if (typeof value !== "number" || !scale) return;
+    const y = scale.getPixelForValue(value);
+    const { left, right, top, bottom } = chart.chartArea;
+    if (y < top || y > bottom) return;
+    const context = chart.ctx;
+    context.save();
+    context.strokeStyle = color;
+    context.lineWidth = 2;
+    context.setLineDash([6, 4]);
+    context.beginPath();
+    context.moveTo(left, y);
+    context.lineTo(right, y);
+    context.stroke();
+    if (label) {
+      context.setLineDash([]);
+      context.fillStyle = color;
+      context.font = `600 12px ${Chart.defaults.font.family}`;
+      context.textAlign = "right";
+      context.textBaseline = "bottom";
+      context.fillText(label, right - 4, y - 3);
+    }
+    context.restore();
+  },
+};
+
+Chart.register(Legend, Tooltip, goalLine);
 
 /** Statuses of the OCR sync have fixed colours; any other series takes the next colour of PALETTE. */
 const STATUS_COLORS: Record<string, string> = {

@@ -229,7 +229,7 @@ function renderCharts(answer: DaysAnswer): void {
     {
       type: "line",
       data: { labels, datasets: reasonSeries },
-      options: { scales: { y: { beginAtZero: true, title: axis("findings") } } },
+      options: { scales: { x: { offset: true }, y: { beginAtZero: true, title: axis("findings") } } },
     },
     describeSeries("Top validation reasons per day", labels, reasonSeries),
   );
@@ -277,16 +277,6 @@ function renderCharts(answer: DaysAnswer): void {
           { type: "bar", label: "quota used (%)", data: quotaUse, backgroundColor: "#1c7ed6", yAxisID: "y", order: 2 },
           {
             type: "line",
-            label: `goal (${Math.round(QUOTA_GOAL * 100)} %)`,
-            data: days.map(() => QUOTA_GOAL * 100),
-            borderColor: GOOD,
-            borderDash: [6, 4],
-            pointRadius: 0,
-            yAxisID: "y",
-            order: 1,
-          },
-          {
-            type: "line",
             label: "throttled answers",
             data: throttled,
             borderColor: BAD,
@@ -298,7 +288,9 @@ function renderCharts(answer: DaysAnswer): void {
         ],
       },
       options: {
+        plugins: { goalLine: { value: QUOTA_GOAL * 100, color: GOOD, label: `goal ${Math.round(QUOTA_GOAL * 100)} %` } },
         scales: {
+          x: { offset: true },
           y: { beginAtZero: true, suggestedMax: 100, title: axis("% of the QPS quota") },
           throttled: {
             position: "right",
@@ -356,12 +348,17 @@ function renderCharts(answer: DaysAnswer): void {
           borderColor: series.color,
           backgroundColor: series.color,
           borderDash: series.dash,
-          pointRadius: series.dash.length ? 0 : 5,
+          // a threshold's points are short dashes, so that a lone day shows its threshold too
+          pointStyle: series.dash.length ? "line" : "circle",
+          pointRadius: series.dash.length ? 10 : 5,
+          pointBorderWidth: series.dash.length ? 2 : 1,
           pointBackgroundColor: series.dash.length ? series.color : pointColors,
           pointBorderColor: series.dash.length ? series.color : pointColors,
         })),
       },
-      options: { scales: { y: { beginAtZero: true, suggestedMax: 30, title: axis("% of the day's orders") } } },
+      options: {
+        scales: { x: { offset: true }, y: { beginAtZero: true, suggestedMax: 30, title: axis("% of the day's orders") } },
+      },
     },
     describeSeries("Quality gate shares (%)", labels, gateSeries),
   );
