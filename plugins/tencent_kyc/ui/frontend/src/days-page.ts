@@ -22,7 +22,7 @@ const DEFAULT_DAYS = 30;
 const QUOTA_GOAL = 0.95;
 /** How many validation reasons the reasons chart follows. */
 const TOP_REASONS = 6;
-/** The nav entry's route in the Airflow UI (plugin.py), for links from a day to its run's tab. */
+/** The run tab's url_route in the Airflow UI (plugin.py): a day links to its run's tab. */
 const RUN_TAB = "tencent-kyc-day";
 
 const NOT_LOADED = "not loaded";
