@@ -133,10 +133,9 @@ function renderGate(day: DayDetail): void {
   clear(verdict);
   append(verdict,
     h("span", { class: `badge ${word === "passed" ? "good" : "bad"}`, "data-testid": "run-gate-verdict" }, word),
-    " ", gate.verdict && gate.verdict !== word ? gate.verdict.slice(word.length).replace(/^:\s*/, "") : null,
-    gate.verdict ? null : "no verdict recorded",
+    " ", gate.verdict ? why(gate.verdict, word) : "no verdict recorded",
     gate.mode ? h("span", { class: "muted" }, ` · mode ${gate.mode}`) : null,
-    top ? h("span", { class: "muted" }, ` · top reasons: ${top}`) : null,
+    top ? h("div", { class: "muted" }, `Top reasons: ${top}`) : null,
   );
   const review = day.review;
   byId("review").replaceChildren(
@@ -149,6 +148,11 @@ function renderGate(day: DayDetail): void {
       : h("p", { class: "muted", "data-testid": "review-none" },
           gate.passed === false ? "No review: the gate's mode did not ask for one." : "No review: none was needed."),
   );
+}
+
+/** The verdict's text after its first word, without the top reasons (listed on their own line). */
+function why(verdict: string, word: string): string {
+  return verdict.slice(word.length).replace(/^:\s*/, "").replace(/;?\s*top reasons:.*$/s, "");
 }
 
 function renderWhere(day: DayDetail): void {
