@@ -11,13 +11,18 @@ import json
 import re
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, FrameLocator, Locator, Page, expect, sync_playwright
 
 from tencent_kyc.provider_info import get_provider_info
+from tencent_kyc.ui.plugin import KycDashboardPlugin
+from tencent_kyc.warehouse.sql import OPEN
+from tencent_kyc.warehouse.syncs import OCR
 from tencent_kyc_dev.stack.config import DAG_ID, FETCH_TASK, USERNAME
 from tencent_kyc_dev.stack.report import RunReport
 from tencent_kyc_dev.stack.runner import Stack
@@ -55,20 +60,27 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-def log_in(page: Page, stack: Stack, password: str) -> None:
-    """Open the UI, which sends an anonymous visitor to the simple auth manager's form, and sign in."""
-    page.goto(f"{stack.api_url}/")
+def fill_login_form(page: Page, password: str) -> None:
+    """Sign in on the simple auth manager's form (the page must be on its way there)."""
     expect(page.get_by_text("Sign into Airflow")).to_be_visible()
     page.get_by_label("Username").fill(USERNAME)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
 
 
+def log_in(page: Page, stack: Stack, password: str) -> None:
+    """Open the UI, which sends an anonymous visitor to the simple auth manager's form, and sign in."""
+    page.goto(f"{stack.api_url}/")
+    fill_login_form(page, password)
+
+
 @pytest.fixture(scope="module")
 def page(browser: Browser, stack_run: tuple[Stack, RunReport], screenshots: Path) -> Iterator[Page]:
     """A page signed in through the login form (the run has finished: ``stack_run`` waited for it)."""
     stack, _ = stack_run
-    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    context = browser.new_context(
+        viewport={"width": 1500, "height": 1000}, permissions=["clipboard-read", "clipboard-write"]
+    )
     opened = context.new_page()
     log_in(opened, stack, stack.password)
     expect(opened.get_by_test_id("nav-dags-link")).to_be_visible()
@@ -148,10 +160,16 @@ def test_a_shard_summary_is_readable_in_the_xcom_tab(
     page.get_by_role("button", name="Expand all extra JSON").click()
     value = page.get_by_test_id("xcom-value")
     expect(value).to_contain_text(re.compile(r'"orders":\s*1250'))
-    for outcome, count in summary["outcomes"].items():
-        expect(value).to_contain_text(re.compile(rf'"{outcome}":\s*{count}\b'))
-    expect(value).to_contain_text(re.compile(rf'"photos_stored":\s*{summary["photos_stored"]}\b'))
     page.screenshot(path=screenshots / "05-shard-xcom-summary.png", full_page=True)
+    # The value is shown in a code editor that renders the lines in view only (the summary is longer than that):
+    # the whole value is what its copy button puts on the clipboard.
+    page.evaluate("navigator.clipboard.writeText('')")
+    value.get_by_role("button", name="Copy to clipboard").click()
+    page.wait_for_function("async () => (await navigator.clipboard.readText()).includes('photos_stored')")
+    shown = json.loads(page.evaluate("navigator.clipboard.readText()"))
+    assert shown["orders"] == 1250
+    assert shown["outcomes"] == summary["outcomes"]
+    assert shown["photos_stored"] == summary["photos_stored"]
 
 
 def test_the_connection_form_of_tencent_kyc_has_its_own_fields(
@@ -176,3 +194,182 @@ def test_the_connection_form_of_tencent_kyc_has_its_own_fields(
     for field in connection_type["conn-fields"].values():
         expect(dialog.get_by_text(field["label"], exact=True)).to_be_visible()
     page.screenshot(path=screenshots / "07-connection-extra-fields.png", full_page=True)
+
+
+# -- The KYC dashboard (tencent_kyc.ui): its nav page and its run tab, framed by the Airflow UI ----------------
+
+NAV_VIEW, RUN_VIEW = (view["name"] for view in KycDashboardPlugin.external_views)
+NAV_CHARTS = ("status", "reasons", "open", "fetch", "durations", "gate")
+NONE = "—"
+#: What a canvas holds: its size, the pixels painted, and those in colour (not grey: axes, grid and text are grey,
+#: so coloured pixels are the bars, lines, points and legend boxes of the data).
+PAINTED = """canvas => {
+    const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+    let painted = 0, colored = 0;
+    for (let i = 0; i < pixels.length; i += 4) {
+        if (pixels[i + 3] === 0) continue;
+        painted++;
+        const [r, g, b] = [pixels[i], pixels[i + 1], pixels[i + 2]];
+        if (Math.max(r, g, b) - Math.min(r, g, b) > 60) colored++;
+    }
+    return {width: canvas.width, height: canvas.height, painted, colored};
+}"""
+
+
+def recorded_day(stack: Stack) -> dict[str, Any]:
+    """The stack day's row of ``kyc_sync_runs`` and the open orders of ``kyc_order_status``, read in the warehouse
+    database itself (not through the dashboard's API)."""
+    import psycopg
+    from psycopg.rows import dict_row
+
+    with psycopg.connect(stack.databases.dsn("warehouse"), row_factory=dict_row) as connection:
+        row = connection.execute(
+            "SELECT * FROM kyc_sync_runs WHERE dag_id = %s AND run_date = %s", (DAG_ID, stack.config.day)
+        ).fetchone()
+        open_orders = connection.execute(
+            f"SELECT order_date, COUNT(*) AS orders FROM kyc_order_status WHERE {OPEN} GROUP BY order_date"
+        ).fetchall()
+    assert row is not None, f"kyc_sync_runs holds no row of {DAG_ID} for {stack.config.day}"
+    return {**row, "by_status": json.loads(row["by_status"] or "{}"), "open_orders": open_orders}
+
+
+def counted(value: int | None) -> str:
+    """A count as the pages write it (en-US grouping; none: an em dash)."""
+    return NONE if value is None else f"{value:,}"
+
+
+def expected_day_cells(row: dict[str, Any]) -> dict[str, str]:
+    """The days table's cells of the stack's day, from the warehouse's row."""
+    by_status = row["by_status"]
+    cells = {
+        "run_date": row["run_date"].isoformat(),
+        "orders": counted(row["orders"]),
+        "rows_loaded": counted(row["rows_loaded"]),
+        "gate": row["gate"].split(":")[0],
+        "fetch_rate": NONE if row["fetch_rate"] is None else f"{row['fetch_rate']:.1f}",
+        "throttled": counted(row["fetch_throttled"]),
+    }
+    for status in OCR.statuses:  # a day that was not loaded has no status at all
+        cells[f"status-{status}"] = counted(by_status.get(status, 0)) if by_status else NONE
+    return cells
+
+
+def assert_drawn(canvas: Locator, min_colored_share: float = 0.0) -> dict[str, int]:
+    """The chart is drawn: a sized canvas with painted and coloured pixels (at least ``min_colored_share``)."""
+    expect(canvas).to_have_attribute("role", "img")  # set when the chart is created
+    found: dict[str, int] = canvas.evaluate(PAINTED)
+    area = found["width"] * found["height"]
+    assert found["width"] >= 100 and found["height"] >= 100, found
+    assert found["painted"] > 0.005 * area, f"blank chart: {found}"
+    assert found["colored"] > max(0.0, min_colored_share) * area and found["colored"] > 0, f"no data drawn: {found}"
+    return found
+
+
+def open_dashboard(page: Page, stack: Stack) -> FrameLocator:
+    """The nav page, reached through the Airflow UI's own nav entry; returns its frame once it has loaded."""
+    page.goto(f"{stack.api_url}/")
+    page.get_by_role("link", name=NAV_VIEW).click()
+    expect(page).to_have_url(re.compile(r"/plugin/tencent-kyc/"))
+    frame = page.frame_locator(f'iframe[title="{NAV_VIEW}"]')
+    expect(frame.get_by_test_id("dashboard")).to_have_attribute("data-state", "ready")
+    return frame
+
+
+def test_the_dashboard_shows_the_days_the_warehouse_recorded(
+    page: Page, stack_run: tuple[Stack, RunReport], screenshots: Path
+) -> None:
+    stack, report = stack_run
+    row = recorded_day(stack)
+    assert row["orders"] == report.orders_seeded and row["dag_run_id"] == report.dag_run_id  # the run we made
+    frame = open_dashboard(page, stack)
+    expect(frame.get_by_test_id("dag-select")).to_have_value(DAG_ID)
+    day = stack.config.day.isoformat()
+
+    expect(frame.get_by_test_id("days-table").locator("tbody tr")).to_have_count(1)  # one day recorded
+    for key, text in expected_day_cells(row).items():
+        expect(frame.get_by_test_id(f"day-{day}-{key}")).to_have_text(text)
+    expect(frame.get_by_test_id("day-count")).to_have_text("1")
+
+    # the open orders, by the day the run of which expires them (order date + retention)
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    retention = timedelta(days=row["retention_days"])
+    at_risk = sum(o["orders"] for o in row["open_orders"] if o["order_date"] + retention == tomorrow)
+    expect(frame.get_by_test_id("at-risk-tomorrow")).to_have_text(counted(at_risk))
+    expect(frame.get_by_test_id("open-total")).to_have_text(counted(sum(o["orders"] for o in row["open_orders"])))
+
+    # the charts are drawn, and the status chart from the same numbers
+    by_status = ", ".join(f"{status} {row['by_status'].get(status, 0)}" for status in OCR.statuses)
+    status_chart = frame.get_by_test_id("chart-status")
+    expect(status_chart).to_have_attribute("aria-label", re.compile(re.escape(f"{day}: {by_status}")))
+    assert_drawn(status_chart, min_colored_share=0.05)  # the day's stacked bar, not just the legend
+    for name in NAV_CHARTS[1:]:
+        assert_drawn(frame.get_by_test_id(f"chart-{name}"))
+
+    gate = frame.get_by_test_id(f"gate-{day}-verdict")
+    expect(gate).to_have_text(row["gate"].split(":")[0])
+    page.screenshot(path=screenshots / "08-kyc-dashboard.png")
+    frame.get_by_test_id("days-table").scroll_into_view_if_needed()
+    page.screenshot(path=screenshots / "09-kyc-dashboard-days-table.png")
+
+
+def test_the_run_tab_shows_the_days_counts_by_status(
+    page: Page, stack_run: tuple[Stack, RunReport], screenshots: Path
+) -> None:
+    stack, report = stack_run
+    row = recorded_day(stack)
+    page.goto(f"{stack.api_url}/dags/{DAG_ID}/runs/{quote(report.dag_run_id, safe='')}")
+    page.get_by_role("link", name=RUN_VIEW, exact=True).click()  # the tab beside Task Instances and Details
+    expect(page).to_have_url(re.compile(r"/plugin/tencent-kyc-day$"))
+    frame = page.frame_locator(f'iframe[title="{RUN_VIEW}"]')
+    expect(frame.get_by_test_id("run-day")).to_have_attribute("data-state", "ready")
+
+    expect(frame.get_by_role("heading", level=1)).to_have_text(f"KYC day {stack.config.day.isoformat()}")
+    for status in OCR.statuses:
+        cell = frame.get_by_test_id(f"run-status-{status}-count")
+        expect(cell).to_have_text(counted(row["by_status"].get(status, 0)))
+    expect(frame.get_by_test_id("run-orders")).to_have_text(counted(row["orders"]))
+    expect(frame.get_by_test_id("run-rows_loaded")).to_have_text(counted(row["rows_loaded"]))
+    expect(frame.get_by_test_id("run-gate-verdict")).to_have_text(row["gate"].split(":")[0])
+    expect(frame.get_by_test_id("where-quarantine")).to_have_text(f"{row['staging_path']}/quarantine/")
+    expect(frame.get_by_test_id("where-refused_values")).to_have_text(f"{row['staging_path']}/rejected_orders.jsonl")
+    assert_drawn(frame.get_by_test_id("chart-run-status"), min_colored_share=0.05)
+    assert_drawn(frame.get_by_test_id("chart-run-reasons"))
+    page.screenshot(path=screenshots / "10-kyc-day-tab.png")
+
+
+def test_the_run_tab_says_when_a_run_recorded_no_day(
+    page: Page, stack_run: tuple[Stack, RunReport], screenshots: Path
+) -> None:
+    stack, _ = stack_run
+    page.goto(f"{stack.api_url}/tencent-kyc/run?dag_id={DAG_ID}&run_id=not-a-run")
+    expect(page.get_by_test_id("run-day")).to_have_attribute("data-state", "error")
+    problem = page.get_by_test_id("problem")
+    expect(problem).to_have_attribute("data-status", "404")
+    expect(problem).to_contain_text("This run recorded no KYC day")
+    page.screenshot(path=screenshots / "11-kyc-day-not-recorded.png")
+
+
+def test_a_lapsed_session_offers_to_sign_in_and_comes_back(
+    browser: Browser, stack_run: tuple[Stack, RunReport], screenshots: Path
+) -> None:
+    """The dashboard's own API calls get the 401 (the UI does not handle them): its link signs in through the
+    top window and the user lands on the dashboard again."""
+    stack, _ = stack_run
+    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    try:
+        page = context.new_page()
+        log_in(page, stack, stack.password)
+        frame = open_dashboard(page, stack)
+        dashboard_url = page.url
+        context.clear_cookies()  # the session lapses while the page is open
+        frame.get_by_test_id("reload").click()
+        expect(frame.get_by_test_id("problem")).to_have_attribute("data-status", "401")
+        page.screenshot(path=screenshots / "12-kyc-dashboard-signed-out.png")
+        frame.get_by_test_id("sign-in").click()
+        fill_login_form(page, stack.password)
+        expect(page).to_have_url(dashboard_url)
+        expect(page.frame_locator(f'iframe[title="{NAV_VIEW}"]').get_by_test_id("dashboard")).to_have_attribute(
+            "data-state", "ready"
+        )
+    finally:
+        context.close()

@@ -1,0 +1,93 @@
+// The dashboard API's answers (plugins/tencent_kyc/ui/app.py and data.py). Days recorded by older versions or
+// by failed runs may hold null in any value, so every value is typed as possibly missing.
+
+export type Counts = Record<string, number>;
+
+export interface SyncInfo {
+  name: string;
+  label: string;
+  statuses: string[];
+  outcomes: string[];
+}
+
+export interface DagEntry {
+  dag_id: string;
+  sync: SyncInfo | null;
+}
+
+export interface Gate {
+  verdict?: string | null;
+  passed?: boolean | null;
+  mode?: string | null;
+  rejected_share?: number | null;
+  max_rejected_share?: number | null;
+  no_result_share?: number | null;
+  max_no_result_share?: number | null;
+  top_reasons?: [string, number][] | null;
+}
+
+export interface Review {
+  decision: string | null;
+  reviewer: string | null;
+  comment: string | null;
+  reviewed_at: string | null;
+}
+
+export interface Fetch {
+  calls?: number | null;
+  throttled?: number | null;
+  retries?: number | null;
+  seconds?: number | null;
+  rate?: number | null;
+  qps_quota?: number | null;
+  quota_use?: number | null;
+}
+
+export const PHASES = ["list", "fetch", "validate", "load"] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface Day {
+  run_date: string;
+  dag_id: string;
+  sync?: string | null;
+  dag_run_id?: string | null;
+  orders?: number | null;
+  carried_over?: number | null;
+  expired?: number | null;
+  rows_loaded?: number | null;
+  by_outcome?: Counts | null;
+  by_status?: Counts | null;
+  by_reason?: Counts | null;
+  gate?: Gate | null;
+  review?: Review | null;
+  fetch?: Fetch | null;
+  durations?: Partial<Record<Phase, number | null>> | null;
+  retention_days?: number | null;
+  started_at?: string | null;
+  finished_at?: string | null;
+}
+
+export interface OpenOrders {
+  expires_on: string;
+  order_date: string;
+  orders: number;
+}
+
+export interface DaysAnswer {
+  dag_id: string;
+  sync: SyncInfo | null;
+  since: string;
+  until: string;
+  days: Day[];
+  open_orders: OpenOrders[];
+}
+
+export interface Quarantined {
+  order_no: string;
+  reasons: string[];
+}
+
+export interface DayDetail extends Day {
+  staging?: { path: string | null; quarantine: string | null; refused_values: string | null } | null;
+  quarantined?: Quarantined[] | null;
+}
