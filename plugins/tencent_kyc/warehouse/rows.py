@@ -1,8 +1,9 @@
 """Warehouse rows from staged records, written per shard as gzip CSV ready for COPY.
 
 The validate step hands every judged record of its shard to :func:`stage_rows` while it holds it, so the load
-task only streams finished rows (no parsing, no policy): every order gets a history row, and a record with a
-verdict its results row (``kyc_ocr_results`` with the personal-data policy already applied, ``kyc_face_results``).
+task only streams finished rows (no parsing, no policy): every order gets a history row; an OCR record with a
+verdict a ``kyc_ocr_results`` row with the personal-data policy already applied, and every face record a
+``kyc_face_results`` row (no record, or a failure, included: its outcome says which).
 
 CSV as PostgreSQL and Redshift read it: text always quoted, NULL as an empty unquoted field. Empty strings
 are stored as NULL (Tencent sends ``""`` for absent values), so every dialect reads the files alike.
@@ -93,7 +94,7 @@ _FACE_COLUMNS = frozenset(
 
 
 def face_result_row(judged: Judged, run_date: date) -> list[Value]:
-    """The ``kyc_face_results`` row of a face record with a verdict: its outcome, scores, media and verdict."""
+    """The ``kyc_face_results`` row of any face record: its outcome, scores, media and verdict (if judged)."""
     record = judged.record
     result = record.result
     others = {key: value for key, value in sorted(result.items()) if key not in _FACE_COLUMNS}
@@ -147,8 +148,8 @@ def ocr_rows(pii: PiiPolicy, key: bytes | None) -> ResultRows:
 
 
 def face_rows(pii: PiiPolicy, key: bytes | None) -> ResultRows:
-    """A judged face record's results row (a face record holds no personal data beyond its media locations)."""
-    return lambda judged, day: None if judged.status is None else face_result_row(judged, day)
+    """Every face record's results row (a face record holds no personal data beyond its media locations)."""
+    return face_result_row
 
 
 #: How each sync's records become results rows, by sync name.

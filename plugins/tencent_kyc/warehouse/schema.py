@@ -186,7 +186,10 @@ FACE_RESULTS = Table(
         _text("order_no", "Tencent order number (key)"),
         Column("order_date", "date", "the order's date (the day it was listed first)"),
         Column("run_date", "date", "the daily run that fetched this record"),
-        _text("outcome", "passed (code 0) or not_passed (another verdict code: the message says why)"),
+        _text(
+            "outcome",
+            "passed (code 0), not_passed (another verdict code), no_record (66660011) or failed (no definitive answer)",
+        ),
         _text("code", "queryfacerecord code"),
         _text("message", "Tencent's message for the code"),
         Column("similarity", "real", "face comparison score, 0-100 (absent in liveness-only flows)"),
@@ -202,7 +205,7 @@ FACE_RESULTS = Table(
         _text("other_fields", "JSON: result fields without a column of their own (kept for schema drift)"),
     ),
     ("order_no",),
-    "one row per order with a face record; a later load of the same order replaces its row",
+    "one row per order queried (a later load of the same order replaces its row): what the latest query found",
 )
 FACE_HISTORY = history_table("kyc_face_history", "face record")
 FACE_STATUS = status_table("kyc_face_status")
