@@ -132,10 +132,10 @@ def _box(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I", 8 + len(payload)) + kind + payload
 
 
-def media_for(record: FaceRecord) -> dict[str, bytes]:
-    """The bytes of each medium the record has (``photo`` a JPEG, ``video`` an MP4), before any lag."""
+def media_for(record: FaceRecord, wanted: tuple[str, ...] = MEDIA) -> dict[str, bytes]:
+    """The bytes of each ``wanted`` medium the record has (``photo`` a JPEG, ``video`` an MP4), lag aside."""
     render = {"photo": face_photo, "video": face_video}
-    return {name: render[name](record.order_no) for name in record.media}
+    return {name: render[name](record.order_no) for name in record.media if name in wanted}
 
 
 # --- Where each day's faults fall --------------------------------------------------------------------------------

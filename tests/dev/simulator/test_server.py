@@ -110,9 +110,10 @@ def test_stats_shape_and_calls_per_order(wb: Any) -> None:
         wb.query(ticket, order_no)
     wb.query(ticket, "bad-order")  # not an order number: not counted per order
     stats = wb.stats()
-    assert stats["requests"] == {"access_token": 1, "api_ticket": 1, "getOcrResult": 5}
+    assert stats["requests"] == {"access_token": 1, "api_ticket": 1, "getOcrResult": 5, "queryfacerecord": 0}
     assert stats["results_by_code"]["getOcrResult"] == {"0": 4, "400101": 1}
     assert stats["calls_per_order"] == {"orders": 2, "histogram": {"1": 1, "3": 1}, "max": 3, "truncated": False}
+    assert stats["face_calls_per_order"] == {"orders": 0, "histogram": {}, "max": 0, "truncated": False}
     assert stats["faults"] == {"5xx": 0, "999999": 0, "timeout": 0, "malformed": 0, "html": 0}
     assert abs(stats["token_request_times"][0] - time.time()) < 30
     assert stats["token_issued"] == stats["ticket_issued"] == 1
