@@ -33,8 +33,9 @@ Knobs marked * can also be changed while running: POST /admin/config.
 Endpoints (Tencent's): GET /api/oauth2/access_token, GET /api/oauth2/api_ticket, GET /api/server/getOcrResult,
 POST /api/v2/base/queryfacerecord?orderNo=... (JSON body; the query's orderNo, if sent, must equal the body's).
 Admin: GET /healthz, GET /admin/stats, POST /admin/reset, GET /admin/orders?date=YYYY-MM-DD[&format=text],
-GET /admin/injected?date=YYYY-MM-DD, POST /admin/invalidate-tokens, GET|POST /admin/config (JSON object of
-runtime knobs, e.g. {{"today": "2026-11-27", "qps": 5, "fault_5xx": 0.1}}).
+GET /admin/injected?date=YYYY-MM-DD (OCR and face labels), GET /admin/faces?date=YYYY-MM-DD (each order's face
+record as served today, with the SHA-256 of its photo and video), POST /admin/invalidate-tokens,
+GET|POST /admin/config (JSON object of runtime knobs, e.g. {{"today": "2026-11-27", "qps": 5, "fault_5xx": 0.1}}).
 
 {_CAPACITY}
 """

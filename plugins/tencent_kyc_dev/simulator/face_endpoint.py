@@ -26,6 +26,7 @@ anything else none) in Base64: empty strings while they lag, absent when Tencent
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import time
 from collections.abc import Mapping
@@ -36,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from tencent_kyc_dev.simulator.config import SimulatorConfig
 from tencent_kyc_dev.simulator.faces import NO_RECORD, FaceBook, FaceRecord, media_for
-from tencent_kyc_dev.simulator.replies import Refusal, Reply, require
+from tencent_kyc_dev.simulator.replies import MESSAGES, Refusal, Reply, require
 
 if TYPE_CHECKING:
     from tencent_kyc_dev.simulator.api import Simulator
@@ -144,3 +145,34 @@ class FaceEndpoint:
         if "oriCode" in record.result:
             result["oriCode"] = record.result["oriCode"]
         return self._simulator.envelope(QUERY_FACE_RECORD, record.code, biz_seq_no=biz_seq_no, result=result)
+
+    def ground_truth(self, day: date, config: SimulatorConfig) -> list[dict[str, Any]]:
+        """For each order of ``day``, what the endpoint answers on the simulator's today (``/admin/faces``): the
+        outcome (``passed``, ``not_passed``, ``no_record``, ``late``), code and message, scores as numbers (null
+        when absent or empty), ``occurredTime``, ``sdkVersion`` and ``trtcFlag`` as sent, and the SHA-256 of each
+        medium served once any lag has passed (null when not served)."""
+        today, rows = config.current_date(), []
+        for record in self.faces.records(day):
+            outcome = standing(record, today, config.retention_days)
+            served = outcome in ("passed", "not_passed")
+            result = (record.result or {}) if served else {}
+            media = media_for(record) if served else {}
+            code = record.code if served else NO_RECORD
+            rows.append(
+                {
+                    "orderNo": record.order_no,
+                    "outcome": outcome,
+                    "code": code,
+                    "msg": MESSAGES[code],
+                    "similarity": float(result["similarity"]) if result.get("similarity") else None,
+                    "liveRate": float(result["liveRate"]) if result.get("liveRate") else None,
+                    "occurredTime": result.get("occurredTime"),
+                    "sdkVersion": record.sdk_version if result else None,
+                    "trtcFlag": "Y" if result and record.trtc else None,
+                    "photoSha256": hashlib.sha256(media["photo"]).hexdigest() if "photo" in media else None,
+                    "videoSha256": hashlib.sha256(media["video"]).hexdigest() if "video" in media else None,
+                    "completesOn": record.completes_on.isoformat() if record.completes_on else None,
+                    "labels": list(record.injected),
+                }
+            )
+        return rows

@@ -4,6 +4,7 @@ the shared quota, faults and latency, and the face records served as the simulat
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import time
 from collections.abc import Callable
@@ -370,3 +371,67 @@ def test_stats_count_face_requests_results_and_calls_per_order(wb: Any) -> None:
     assert stats["results_by_code"]["queryfacerecord"]["400101"] == 1
     assert stats["face_calls_per_order"] == {"orders": 2, "histogram": {"1": 1, "2": 1}, "max": 2, "truncated": False}
     assert stats["calls_per_order"]["orders"] == 0
+
+
+# -- ground truth and determinism ----------------------------------------------------------------------------
+
+
+def served_row(answer: dict[str, Any]) -> dict[str, Any]:
+    """The /admin/faces fields of one answer (asked with getFile "1" and queryVersion "1.0")."""
+    result = answer.get("result", {})
+    decoded = media(result)
+
+    def number(name: str) -> float | None:
+        return float(result[name]) if result.get(name) not in (None, "") else None
+
+    return {
+        "code": answer["code"],
+        "msg": answer["msg"],
+        "similarity": number("similarity"),
+        "liveRate": number("liveRate"),
+        "occurredTime": result.get("occurredTime"),
+        "sdkVersion": result.get("sdkVersion"),
+        "trtcFlag": result.get("trtcFlag"),
+        "photoSha256": hashlib.sha256(decoded["photo"]).hexdigest() if "photo" in decoded else None,
+        "videoSha256": hashlib.sha256(decoded["video"]).hexdigest() if "video" in decoded else None,
+    }
+
+
+@pytest.mark.parametrize("day", [DAY, DAY - timedelta(days=1), DAY - timedelta(days=4)])
+def test_admin_faces_is_what_the_endpoint_serves_for_every_order(wb_factory: Factory, day: date) -> None:
+    wb = wb_factory(photo_lag_seconds=0)
+    truth = wb.get("/admin/faces", date=day.isoformat()).json()
+    assert truth["date"] == day.isoformat() and truth["today"] == DAY.isoformat()
+    rows = truth["faces"]
+    assert [row["orderNo"] for row in rows] == wb.orders(day)
+    ticket, outcomes = wb.credentials(), set()
+    for row in rows:
+        answer = wb.face(ticket, row["orderNo"], getFile="1", queryVersion="1.0")
+        assert {key: row[key] for key in served_row(answer)} == served_row(answer), row
+        record = wb.faces.lookup(row["orderNo"])
+        assert row["labels"] == list(record.injected)
+        assert row["completesOn"] == (record.completes_on.isoformat() if record.completes_on else None)
+        outcomes.add(row["outcome"])
+    expected = {
+        DAY: {"passed", "not_passed", "no_record", "late"},
+        DAY - timedelta(days=1): {"passed", "not_passed", "no_record"},
+        DAY - timedelta(days=4): {"no_record"},  # completed 4 days ago: purged (the late ones 3 days ago: kept)
+    }[day]
+    assert outcomes - {"passed", "not_passed"} == expected - {"passed", "not_passed"}
+
+
+def test_injected_counts_include_the_face_labels(wb: Any) -> None:
+    answer = wb.get("/admin/injected", date=DAY.isoformat()).json()
+    assert answer["face"] == wb.faces.injected_counts(DAY) and answer["face"]["face_no_record"] == 6
+
+
+def test_two_simulators_serve_the_same_face_records(wb_factory: Factory) -> None:
+    first, second = wb_factory(photo_lag_seconds=0), wb_factory(photo_lag_seconds=0)
+    assert first.get("/admin/faces").json() == second.get("/admin/faces").json()
+    tickets = first.credentials(), second.credentials()
+    for order_no in first.orders()[:40]:
+        answers = [wb.face(ticket, order_no, getFile="1") for wb, ticket in zip((first, second), tickets, strict=True)]
+        for answer in answers:
+            del answer["bizSeqNo"], answer["transactionTime"]
+            answer.get("result", {}).pop("bizSeqNo", None)
+        assert answers[0] == answers[1]

@@ -42,10 +42,11 @@ def test_orders_of_a_day_as_json_and_as_text(wb: Any) -> None:
 
 def test_injected_counts_are_the_order_books(wb: Any) -> None:
     answer = wb.get("/admin/injected", date=DAY.isoformat()).json()
-    assert answer == {"date": DAY.isoformat(), "injected": wb.book.injected_counts(DAY)}
+    expected = {"injected": wb.book.injected_counts(DAY), "face": wb.faces.injected_counts(DAY)}
+    assert answer == {"date": DAY.isoformat(), **expected}
 
 
-@pytest.mark.parametrize("path", ["/admin/orders", "/admin/injected"])
+@pytest.mark.parametrize("path", ["/admin/orders", "/admin/injected", "/admin/faces"])
 def test_a_bad_date_is_a_400(wb: Any, path: str) -> None:
     response = wb.get(path, date="27/11/2026")
     assert response.status_code == 400 and "YYYY-MM-DD" in response.json()["error"]
