@@ -130,13 +130,20 @@ def _back_card(variant: int) -> Image.Image:
     return image
 
 
+def _grain(rng: random.Random, size: tuple[int, int], sigma: float) -> Image.Image:
+    """Grey noise around mid-grey with a spread of about ``sigma``, from a seeded RNG. Pillow's ``effect_noise``
+    draws from the process's C ``rand()``, so its bytes would depend on what the process rendered before."""
+    scale = sigma / 73.9  # the standard deviation of a uniform byte
+    noise = Image.frombytes("L", size, rng.randbytes(size[0] * size[1]))
+    return noise.point(lambda value: round(128 + (value - 128) * scale)).convert("RGB")
+
+
 def _photograph(card: Image.Image, variant: int) -> Image.Image:
     """The card as a phone camera saw it: tilted, off-centre, on a slightly noisy desk."""
     rng = _rng("photo", variant)
     shade = rng.randint(90, 150)
     desk = Image.new("RGB", _PHOTO_SIZE, (shade, shade - 12, shade - 28))
-    noise = Image.effect_noise(_PHOTO_SIZE, 10).convert("RGB")
-    desk = Image.blend(desk, noise, 0.12).filter(ImageFilter.GaussianBlur(1))
+    desk = Image.blend(desk, _grain(rng, _PHOTO_SIZE, 10), 0.12).filter(ImageFilter.GaussianBlur(1))
     tilted = card.convert("RGBA").rotate(rng.uniform(-7, 7), resample=Image.Resampling.BICUBIC, expand=True)
     left = (_PHOTO_SIZE[0] - tilted.width) // 2 + rng.randint(-40, 40)
     top = (_PHOTO_SIZE[1] - tilted.height) // 2 + rng.randint(-30, 30)
