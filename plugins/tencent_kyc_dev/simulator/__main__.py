@@ -30,10 +30,12 @@ simulator uses a public demo secret, printed at start-up. Other secrets are neve
 
 Knobs marked * can also be changed while running: POST /admin/config.
 
-Endpoints (Tencent's): GET /api/oauth2/access_token, GET /api/oauth2/api_ticket, GET /api/server/getOcrResult.
+Endpoints (Tencent's): GET /api/oauth2/access_token, GET /api/oauth2/api_ticket, GET /api/server/getOcrResult,
+POST /api/v2/base/queryfacerecord?orderNo=... (JSON body; the query's orderNo, if sent, must equal the body's).
 Admin: GET /healthz, GET /admin/stats, POST /admin/reset, GET /admin/orders?date=YYYY-MM-DD[&format=text],
-GET /admin/injected?date=YYYY-MM-DD, POST /admin/invalidate-tokens, GET|POST /admin/config (JSON object of
-runtime knobs, e.g. {{"today": "2026-11-27", "qps": 5, "fault_5xx": 0.1}}).
+GET /admin/injected?date=YYYY-MM-DD (OCR and face labels), GET /admin/faces?date=YYYY-MM-DD (each order's face
+record as served today, with the SHA-256 of its photo and video), POST /admin/invalidate-tokens,
+GET|POST /admin/config (JSON object of runtime knobs, e.g. {{"today": "2026-11-27", "qps": 5, "fault_5xx": 0.1}}).
 
 {_CAPACITY}
 """
@@ -88,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument(
         "--order-rate", dest="order_rates", action="append", type=_pair(float), metavar="NAME=RATE",
-        help="override one of the order book's fault rates, e.g. never_completed=0.1 (repeatable)",
+        help="override one of the order book's fault rates, OCR (e.g. never_completed=0.1) or face (face_*, e.g. "
+        "face_no_record=0.1) (repeatable)",
     )  # fmt: skip
     parser.add_argument("--port-file", type=Path, help="write the bound port to this file once listening")
     return parser

@@ -1,5 +1,5 @@
-"""The simulator's admin endpoints, beside Tencent's: health, counters, reset, token invalidation, the order book
-and what it injected, and the runtime knobs.
+"""The simulator's admin endpoints, beside Tencent's: health, counters, reset, token invalidation, the order book,
+the face records' ground truth, what the order book injected, and the runtime knobs.
 
 Not part of Tencent's API: they serve the tests, the benchmarks, the order seed and the demo. A route is
 (method, path) → handler(query, body); a ``ValueError`` of a handler (a bad date, knob or body) is answered
@@ -33,6 +33,7 @@ class AdminEndpoints:
             ("POST", "/admin/invalidate-tokens"): lambda query, body: json_reply(simulator.invalidate_tokens()),
             ("GET", "/admin/orders"): self._orders,
             ("GET", "/admin/injected"): self._injected,
+            ("GET", "/admin/faces"): self._faces,
             ("GET", "/admin/config"): lambda query, body: json_reply(simulator.config.public()),
             ("POST", "/admin/config"): self._config,
         }
@@ -64,8 +65,17 @@ class AdminEndpoints:
         return json_reply({"date": day.isoformat(), "orders": orders})
 
     def _injected(self, query: dict[str, str], body: bytes) -> Reply:
-        day = self._day(query)
-        return json_reply({"date": day.isoformat(), "injected": self._simulator.book.injected_counts(day)})
+        """Label → count of the day's OCR records (``injected``) and face records (``face``)."""
+        day, simulator = self._day(query), self._simulator
+        face = simulator.face.faces.injected_counts(day)
+        return json_reply({"date": day.isoformat(), "injected": simulator.book.injected_counts(day), "face": face})
+
+    def _faces(self, query: dict[str, str], body: bytes) -> Reply:
+        """Each order's face record as queryfacerecord answers it on the simulator's today (face_endpoint.py)."""
+        day, simulator = self._day(query), self._simulator
+        config = simulator.config
+        rows = simulator.face.ground_truth(day, config)
+        return json_reply({"date": day.isoformat(), "today": config.current_date().isoformat(), "faces": rows})
 
     def _config(self, query: dict[str, str], body: bytes) -> Reply:
         try:

@@ -1,9 +1,10 @@
-"""The simulator's behaviour: Tencent's three WB endpoints enforced strictly, with quotas, latency and faults.
+"""The simulator's behaviour: Tencent's four WB endpoints enforced strictly, with quotas, latency and faults.
 
 Every rule violation is answered as Tencent answers it, HTTP 200 with a JSON error code, and counted in
 ``/admin/stats``. :class:`Simulator` turns (method, target, body) into a :class:`~.replies.Reply`, with no
-sockets: server.py serves it over HTTP, faults.py draws the injected faults, admin.py holds the admin
-endpoints. It is thread-safe.
+sockets: server.py serves it over HTTP, faults.py draws the injected faults, face_endpoint.py holds the rules of
+queryfacerecord, admin.py the admin endpoints. Every endpoint of an app draws on one quota; both result queries
+(getOcrResult, queryfacerecord) share the signature rules, the nonces and the faults. It is thread-safe.
 """
 
 from __future__ import annotations
@@ -19,14 +20,24 @@ from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import parse_qsl
 
-from tencent_kyc.api.client import OCR_RESULT_PATH, TICKET_PATH, TOKEN_PATH
-from tencent_kyc.api.signing import API_VERSION, NONCE_PATTERN, ORDER_NO_PATTERN, make_nonce, sign_order_query
+from tencent_kyc.api.client import FACE_RECORD_PATH, OCR_RESULT_PATH, TICKET_PATH, TOKEN_PATH
+from tencent_kyc.api.signing import NONCE_PATTERN, ORDER_NO_PATTERN, make_nonce, sign_order_query
 from tencent_kyc_dev.simulator.admin import AdminEndpoints
 from tencent_kyc_dev.simulator.config import FAULT_KINDS, SimulatorConfig
+from tencent_kyc_dev.simulator.face_endpoint import QUERY_FACE_RECORD, FaceEndpoint, FaceQuery
 from tencent_kyc_dev.simulator.faults import FaultInjector
 from tencent_kyc_dev.simulator.orders import OrderBook, SyntheticOrder
 from tencent_kyc_dev.simulator.photos import photos_for
-from tencent_kyc_dev.simulator.replies import BEIJING, MESSAGES, Refusal, Reply, json_bytes, json_reply, tencent_time
+from tencent_kyc_dev.simulator.replies import (
+    BEIJING,
+    MESSAGES,
+    Refusal,
+    Reply,
+    json_bytes,
+    json_reply,
+    require,
+    tencent_time,
+)
 from tencent_kyc_dev.simulator.state import (
     LAGGING_ORDERS_TRACKED,
     NONCES_REMEMBERED,
@@ -39,7 +50,15 @@ from tencent_kyc_dev.simulator.state import (
 )
 
 ACCESS_TOKEN, API_TICKET, GET_OCR_RESULT = "access_token", "api_ticket", "getOcrResult"
-ENDPOINTS = {TOKEN_PATH: ACCESS_TOKEN, TICKET_PATH: API_TICKET, OCR_RESULT_PATH: GET_OCR_RESULT}
+ENDPOINTS = {
+    TOKEN_PATH: ACCESS_TOKEN,
+    TICKET_PATH: API_TICKET,
+    OCR_RESULT_PATH: GET_OCR_RESULT,
+    FACE_RECORD_PATH: QUERY_FACE_RECORD,
+}
+#: Each endpoint's one HTTP method; another is answered 405, as Tencent's gateway would.
+METHODS = {ACCESS_TOKEN: "GET", API_TICKET: "GET", GET_OCR_RESULT: "GET", QUERY_FACE_RECORD: "POST"}
+RESULT_QUERIES = frozenset({GET_OCR_RESULT, QUERY_FACE_RECORD})
 #: Cache sizes: orders are regenerated from their number on lookup; each distinct photo is encoded once.
 ORDERS_CACHED = 65_536
 PHOTOS_CACHED = 1_024
@@ -48,14 +67,6 @@ PHOTOS_CACHED = 1_024
 def _expiry(ttl: float) -> dict[str, str]:
     """``expire_in`` (a string, as in the docs' examples) and the display-only ``expire_time``."""
     return {"expire_in": f"{ttl:g}", "expire_time": tencent_time(datetime.now(BEIJING) + timedelta(seconds=ttl))}
-
-
-def _require(app_id: str, params: Mapping[str, str], names: tuple[str, ...]) -> None:
-    """Every parameter present and non-empty (else 400101), and ``version`` exactly 1.0.0 (else 400502)."""
-    if not app_id or not all(params.get(name) for name in (*names, "version")):
-        raise Refusal("400101", "missing_params")
-    if params["version"] != API_VERSION:
-        raise Refusal("400502", "bad_version")
 
 
 @lru_cache(maxsize=PHOTOS_CACHED)
@@ -78,13 +89,14 @@ class Simulator:
         self.nonces = RecentKeys(capacity=NONCES_REMEMBERED)
         self.first_queries = RecentKeys(capacity=LAGGING_ORDERS_TRACKED)
         self.stats = Stats(ENDPOINTS.values(), FAULT_KINDS)
-        self.faults = FaultInjector(config.fault_seed, self.stats, partial(self._envelope, GET_OCR_RESULT))
+        self.faults = FaultInjector(config.fault_seed, self.stats, partial(self.envelope, GET_OCR_RESULT))
         self._rng = random.Random()  # latency and sequence numbers; single calls are thread-safe
         self._endpoints: dict[str, Callable[[str, Mapping[str, str], SimulatorConfig], Reply]] = {
             ACCESS_TOKEN: self._access_token,
             API_TICKET: self._api_ticket,
             GET_OCR_RESULT: self._get_ocr_result,
         }
+        self.face = FaceEndpoint(self)
         self.admin = AdminEndpoints(self)
 
     @property
@@ -100,7 +112,7 @@ class Simulator:
             return self._config
 
     def reset(self) -> dict[str, bool]:
-        """Forget counters and every credential, quota window, nonce and photo-lag clock."""
+        """Forget counters and every credential, quota window, nonce and media-lag clock."""
         for part in (self.stats, self.auth, self.quota, self.nonces, self.first_queries):
             part.reset()
         return {"reset": True}
@@ -112,23 +124,34 @@ class Simulator:
     def handle(self, method: str, target: str, body: bytes) -> Reply:
         path, _, query = target.partition("?")
         params = dict(parse_qsl(query, keep_blank_values=True))
-        if path in ENDPOINTS:
-            return self.call(ENDPOINTS[path], params) if method == "GET" else json_reply({"error": "use GET"}, 405)
-        return self.admin.handle(method, path, params, body)
+        endpoint = ENDPOINTS.get(path)
+        if endpoint is None:
+            return self.admin.handle(method, path, params, body)
+        if method != METHODS[endpoint]:
+            return json_reply({"error": f"use {METHODS[endpoint]}"}, 405)
+        return self.call(endpoint, params, body)
 
     # -- the API -------------------------------------------------------------------------------------
 
-    def call(self, endpoint: str, params: Mapping[str, str]) -> Reply:
-        """One API request, with the app's in-flight and quota accounting, latency and fault injection."""
+    def call(self, endpoint: str, params: Mapping[str, str], body: bytes = b"") -> Reply:
+        """One API request (``params`` its query string, ``body`` the JSON body of queryfacerecord), with the
+        app's in-flight and quota accounting, latency and fault injection."""
         config = self._config
-        app_id = self._app_id(endpoint, params, config)
+        respond: Callable[[], Reply]
+        if endpoint == QUERY_FACE_RECORD:
+            request = FaceQuery.parse(params, body)
+            app_id, order_no = request.app_id, request.order_no
+            respond = partial(self.face.serve, app_id, request, config)
+        else:
+            app_id, order_no = self._app_id(endpoint, params, config), params.get("order_no", "")
+            respond = partial(self._endpoints[endpoint], app_id, params, config)
         with ExitStack() as stack:
             if endpoint == ACCESS_TOKEN:  # held through the latency, so overlapping refreshes are seen
                 self.stats.token_request(stack.enter_context(self.in_flight.hold(("token", app_id))))
-            elif endpoint == GET_OCR_RESULT and ORDER_NO_PATTERN.fullmatch(params.get("order_no", "")):
-                self.stats.order_call(params["order_no"])
+            elif endpoint in RESULT_QUERIES and ORDER_NO_PATTERN.fullmatch(order_no):
+                self.stats.order_call(order_no, face=endpoint == QUERY_FACE_RECORD)
             load = stack.enter_context(self.in_flight.hold(("app", app_id)))
-            reply = self._serve(endpoint, app_id, params, config, load)
+            reply = self._serve(endpoint, app_id, respond, config, load)
         self.stats.request(endpoint, reply.code)
         return reply
 
@@ -142,7 +165,7 @@ class Simulator:
         return params.get("appId") or params.get("app_id", "")
 
     def _serve(
-        self, endpoint: str, app_id: str, params: Mapping[str, str], config: SimulatorConfig, load: int
+        self, endpoint: str, app_id: str, respond: Callable[[], Reply], config: SimulatorConfig, load: int
     ) -> Reply:
         refusal = self._admission(app_id, config, load)
         delay = config.latency_distribution.sample(self._rng)
@@ -151,13 +174,13 @@ class Simulator:
         try:
             if refusal is not None:
                 raise refusal
-            fault = self.faults.draw(config) if endpoint == GET_OCR_RESULT else None
+            fault = self.faults.draw(config) if endpoint in RESULT_QUERIES else None
             if fault is not None:
                 return fault
-            return self._endpoints[endpoint](app_id, params, config)
+            return respond()
         except Refusal as refused:
             self.stats.count(refused.counter)
-            return self._envelope(endpoint, refused.code)
+            return self.envelope(endpoint, refused.code)
 
     def _admission(self, app_id: str, config: SimulatorConfig, load: int) -> Refusal | None:
         """The per-app concurrency and QPS quotas, one for every endpoint together (unknown apps are refused
@@ -170,19 +193,19 @@ class Simulator:
             return Refusal("400504", "throttled")
         return None
 
-    def _envelope(self, endpoint: str, code: str, **fields: Any) -> Reply:
-        """Tencent's JSON envelope; getOcrResult answers also carry a ``bizSeqNo``."""
+    def envelope(self, endpoint: str, code: str, *, biz_seq_no: str | None = None, **fields: Any) -> Reply:
+        """Tencent's JSON envelope; result queries' answers also carry a ``bizSeqNo`` (``biz_seq_no`` or a new one)."""
         head: dict[str, Any] = {"code": code, "msg": MESSAGES[code]}
-        if endpoint == GET_OCR_RESULT:
-            head["bizSeqNo"] = self._biz_seq_no()
+        if endpoint in RESULT_QUERIES:
+            head["bizSeqNo"] = biz_seq_no or self.biz_seq_no()
         return Reply(body=json_bytes({**head, "transactionTime": tencent_time(), **fields}), code=code)
 
-    def _biz_seq_no(self) -> str:
+    def biz_seq_no(self) -> str:
         """32 digits, date first, like Tencent's (``21062120001184438417355807876765``)."""
         return f"{datetime.now(BEIJING):%y%m%d}{self._rng.randrange(10**26):026d}"
 
     def _access_token(self, app_id: str, params: Mapping[str, str], config: SimulatorConfig) -> Reply:
-        _require(app_id, params, ("secret", "grant_type"))
+        require(app_id, params, ("secret", "grant_type"))
         if config.apps.get(app_id) != params["secret"]:
             raise Refusal("400104", "bad_credentials")
         if params["grant_type"] != "client_credential":
@@ -190,10 +213,10 @@ class Simulator:
         token = make_nonce() + make_nonce()  # 64 letters and digits
         self.auth.issue_token(app_id, token, ttl=config.token_ttl_seconds, overlap=config.overlap_seconds)
         self.stats.count("token_issued")
-        return self._envelope(ACCESS_TOKEN, "0", access_token=token, **_expiry(config.token_ttl_seconds))
+        return self.envelope(ACCESS_TOKEN, "0", access_token=token, **_expiry(config.token_ttl_seconds))
 
     def _api_ticket(self, app_id: str, params: Mapping[str, str], config: SimulatorConfig) -> Reply:
-        _require(app_id, params, ("access_token", "type"))
+        require(app_id, params, ("access_token", "type"))
         if app_id not in config.apps:
             raise Refusal("400104", "bad_credentials")
         if params["type"] != "SIGN":
@@ -205,17 +228,19 @@ class Simulator:
         if liveness is not Liveness.LIVE:
             raise Refusal("400102", "dead_token") if liveness is Liveness.DEAD else Refusal("400101", "unknown_token")
         self.stats.count("ticket_issued")
-        return self._envelope(API_TICKET, "0", tickets=[{"value": ticket, **_expiry(config.ticket_ttl_seconds)}])
+        return self.envelope(API_TICKET, "0", tickets=[{"value": ticket, **_expiry(config.ticket_ttl_seconds)}])
 
-    def _get_ocr_result(self, app_id: str, params: Mapping[str, str], config: SimulatorConfig) -> Reply:
-        _require(app_id, params, ("order_no", "nonce", "sign"))
-        if app_id not in config.apps:
-            raise Refusal("400104", "bad_credentials")
-        order_no, nonce, sign = params["order_no"], params["nonce"], params["sign"].upper()
+    def check_signed(self, app_id: str, order_no: str, nonce: str, sign: str, config: SimulatorConfig) -> None:
+        """The rules both result queries share once their parameters are present and the app is known: a
+        32-letter/digit nonce and a 1-32 letter/digit order number (400101), the signature over exactly {appId,
+        orderNo, version, SIGN ticket, nonce}, compared case-insensitively, made with a live ticket (400101;
+        400102 for a ticket that died with its token), and a nonce the app has not used within the window on
+        either endpoint (400101). Raises Refusal."""
         if not NONCE_PATTERN.fullmatch(nonce):
             raise Refusal("400101", "bad_nonce")
         if not ORDER_NO_PATTERN.fullmatch(order_no):
             raise Refusal("400101", "bad_order_no")
+        sign = sign.upper()
         liveness = self.auth.signed_with(
             app_id,
             lambda ticket: sign_order_query(app_id=app_id, order_no=order_no, ticket=ticket, nonce=nonce) == sign,
@@ -225,9 +250,15 @@ class Simulator:
         window = config.nonce_window_seconds
         if window and not self.nonces.first_seen(f"{app_id}:{nonce}", window)[1]:
             raise Refusal("400101", "nonce_replay")
-        order = self._available(order_no, config.current_date(), config.retention_days)
+
+    def _get_ocr_result(self, app_id: str, params: Mapping[str, str], config: SimulatorConfig) -> Reply:
+        require(app_id, params, ("order_no", "nonce", "sign"))
+        if app_id not in config.apps:
+            raise Refusal("400104", "bad_credentials")
+        self.check_signed(app_id, params["order_no"], params["nonce"], params["sign"], config)
+        order = self._available(params["order_no"], config.current_date(), config.retention_days)
         if order is None:
-            return self._envelope(GET_OCR_RESULT, "66660020")
+            return self.envelope(GET_OCR_RESULT, "66660020")
         return self._ocr_result(order, params.get("get_file") == "1", config.photo_lag_seconds)
 
     def _available(self, order_no: str, today: date, retention_days: int) -> SyntheticOrder | None:
@@ -241,7 +272,7 @@ class Simulator:
 
     def _ocr_result(self, order: SyntheticOrder, get_file: bool, photo_lag: float) -> Reply:
         """The success envelope, with the photos spliced in as cached JSON bytes so big answers stay cheap."""
-        biz_seq_no, now = self._biz_seq_no(), tencent_time()
+        biz_seq_no, now = self.biz_seq_no(), tencent_time()
         result = {**order.result, "bizSeqNo": biz_seq_no, "transactionTime": now, "success": False}
         head = f'{{"code":"0","msg":"{MESSAGES["0"]}","bizSeqNo":"{biz_seq_no}","result":'
         parts = [head.encode(), json_bytes(result)[:-1]]

@@ -1,8 +1,8 @@
 """Every knob of the simulator in one frozen dataclass, and the parsing shared by the CLI and ``/admin/config``.
 
 Each field carries its help text and whether it may change while the simulator runs (``runtime``), so the
-command line, the admin endpoint and the docs cannot drift apart. Durations are seconds, rates are
-fractions of getOcrResult requests.
+command line, the admin endpoint and the docs cannot drift apart. Durations are seconds; request fault rates
+are fractions of the result queries (getOcrResult and queryfacerecord), order rates fractions of a day's orders.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import Field, dataclass, field, fields, replace
 from datetime import UTC, date, datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
+from tencent_kyc_dev.simulator.faces import FaceRates
 from tencent_kyc_dev.simulator.orders import FaultRates
 
 #: The demo app every simulator serves unless told otherwise. The secret is public: it is in this file.
@@ -22,6 +23,7 @@ DEMO_APP_ID = "IDAKYC01"
 DEMO_SECRET = "PublicDemoSecretOfTheTencentKycSimulator0NeverUseItInProduction0"
 APP_ID_PARAMS = ("both", "appId", "app_id")
 FAULT_KINDS = ("5xx", "999999", "timeout", "malformed", "html")
+Rates = TypeVar("Rates", FaultRates, FaceRates)
 
 
 def knob(default: Any, help: str, *, runtime: bool = False, secret: bool = False) -> Any:
@@ -76,13 +78,20 @@ class SimulatorConfig:
     app_id_param: str = knob("both", "app-id spelling(s) the token/ticket endpoints accept", runtime=True)
     seed: int = knob(20240601, "seed of the synthetic order book")
     orders_per_day: int = knob(1000, "synthetic orders per order date")
-    order_rates: tuple[tuple[str, float], ...] = knob((), "overrides of the order book's FaultRates, (name, rate)")
+    order_rates: tuple[tuple[str, float], ...] = knob(
+        (), "overrides of the order book's fault rates, (name, rate): FaultRates (OCR) and FaceRates (face_*) names"
+    )
     today: date | None = knob(  # noqa: RUF009  (knob() is dataclasses.field() with help metadata)
         None, "the simulator's date for late orders and retention (default: UTC today)", runtime=True
     )
-    retention_days: int = knob(3, "days a completed order stays queryable; 0 keeps every order", runtime=True)
+    retention_days: int = knob(
+        3, "days an OCR result or face record stays queryable after completion; 0 keeps every one", runtime=True
+    )
     photo_lag_seconds: float = knob(
-        1.0, "photos of lagging orders are empty this long after the first query", runtime=True
+        1.0,
+        "photos (OCR) and photo and video (face) of lagging orders are empty this long after the order's first "
+        "query of that endpoint",
+        runtime=True,
     )
     token_ttl_seconds: float = knob(7200.0, "access-token lifetime", runtime=True)
     ticket_ttl_seconds: float = knob(3600.0, "SIGN-ticket lifetime", runtime=True)
@@ -97,7 +106,9 @@ class SimulatorConfig:
     latency: str = knob(
         "fixed:0", "latency of every API call: fixed:MS, uniform:LO,HI, lognormal:MEDIAN,SIGMA", runtime=True
     )
-    fault_5xx: float = knob(0.0, "rate of HTTP 500/502/503 answers (HTML or empty body)", runtime=True)
+    fault_5xx: float = knob(
+        0.0, "rate of HTTP 500/502/503 answers (HTML or empty body) to result queries (OCR and face)", runtime=True
+    )
     fault_999999: float = knob(0.0, "rate of code 999999 answers", runtime=True)
     fault_timeout: float = knob(0.0, "rate of requests answered by silence, then a dropped connection", runtime=True)
     fault_malformed: float = knob(0.0, "rate of truncated JSON bodies", runtime=True)
@@ -128,7 +139,7 @@ class SimulatorConfig:
         if any(not 0 <= rate <= 1 for rate in rates) or sum(rates) > 1:
             raise ValueError("fault rates must be in [0, 1] and add up to at most 1")
         # Parse now, so that a bad value fails at construction rather than on the first request.
-        _ = self.latency_distribution, self.order_fault_rates
+        _ = self.latency_distribution, self.order_fault_rates, self.face_fault_rates
 
     @cached_property
     def apps(self) -> dict[str, str]:
@@ -141,16 +152,25 @@ class SimulatorConfig:
 
     @cached_property
     def order_fault_rates(self) -> FaultRates:
-        """The order book's fault rates: its defaults with ``order_rates`` applied."""
+        """The OCR records' fault rates: their defaults with the ``order_rates`` not named ``face_*`` applied."""
+        return self._rates(FaultRates, {name: rate for name, rate in self.order_rates if not name.startswith("face_")})
+
+    @cached_property
+    def face_fault_rates(self) -> FaceRates:
+        """The face records' fault rates: their defaults with the ``face_*`` ``order_rates`` applied."""
+        return self._rates(FaceRates, {name: rate for name, rate in self.order_rates if name.startswith("face_")})
+
+    @staticmethod
+    def _rates(kind: type[Rates], rates: dict[str, float]) -> Rates:
         try:
-            return FaultRates(**dict(self.order_rates))
+            return kind(**rates)
         except TypeError:
-            known = ", ".join(spec.name for spec in fields(FaultRates))
+            known = ", ".join(spec.name for rates_type in (FaultRates, FaceRates) for spec in fields(rates_type))
             raise ValueError(f"order_rates names must be among: {known}") from None
 
     @cached_property
     def request_faults(self) -> tuple[tuple[str, float], ...]:
-        """(kind, rate) of every getOcrResult fault, in :data:`FAULT_KINDS` order."""
+        """(kind, rate) of every result-query fault (getOcrResult and queryfacerecord), in FAULT_KINDS order."""
         return tuple((kind, float(getattr(self, f"fault_{kind}"))) for kind in FAULT_KINDS)
 
     def current_date(self) -> date:

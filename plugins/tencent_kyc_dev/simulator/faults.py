@@ -1,5 +1,6 @@
-"""Faults the simulator puts in place of getOcrResult answers: HTTP 5xx, code 999999, time-outs, malformed and
-HTML bodies, each drawn per request at its configured rate (``fault_*`` knobs).
+"""Faults the simulator puts in place of result queries' answers (getOcrResult and queryfacerecord alike): HTTP
+5xx, code 999999, time-outs, malformed and HTML bodies, each drawn per request at its configured rate (``fault_*``
+knobs).
 
 The draws come from one RNG seeded with ``fault_seed``, so a seeded run injects the same faults in the same
 order; a new ``fault_seed`` restarts them.
@@ -24,7 +25,8 @@ GATEWAY_PAGE = (
 
 
 class FaultInjector:
-    """Draws the faults; ``envelope(code, **fields)`` builds a getOcrResult answer in Tencent's envelope."""
+    """Draws the faults; ``envelope(code, **fields)`` builds an answer in Tencent's envelope (the result queries'
+    envelopes are alike: code, msg, bizSeqNo, transactionTime)."""
 
     def __init__(self, seed: int | None, stats: Stats, envelope: Callable[..., Reply]) -> None:
         self._stats = stats
@@ -37,7 +39,7 @@ class FaultInjector:
             self._rng = random.Random(seed)
 
     def draw(self, config: SimulatorConfig) -> Reply | None:
-        """Maybe a fault instead of an answer, drawn per getOcrResult request at the configured rates."""
+        """Maybe a fault instead of an answer, drawn per result query at the configured rates."""
         if not any(rate for _, rate in config.request_faults):
             return None
         with self._lock:

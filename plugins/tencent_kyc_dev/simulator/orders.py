@@ -373,21 +373,22 @@ class OrderBook:
         stamp = f"{day:%Y%m%d}"
         return [self._number(f"{stamp}{index:07d}") for index in range(self.orders_per_day)]
 
-    def lookup(self, order_no: str) -> SyntheticOrder | None:
-        """The order behind ``order_no``, or None for any number this book did not issue."""
-        if len(order_no) != ORDER_NO_LENGTH or not order_no.isascii():
-            return None
+    def locate(self, order_no: str) -> tuple[date, int] | None:
+        """(order date, index) of a number this book issued; None for any other (other records key on them)."""
         body = order_no[: 8 + _INDEX_DIGITS]
-        if not body.isdigit() or not hmac.compare_digest(self._number(body), order_no):
+        if len(order_no) != ORDER_NO_LENGTH or not order_no.isascii() or not body.isdigit():
             return None
-        index = int(body[8:])
+        if not hmac.compare_digest(self._number(body), order_no) or int(body[8:]) >= self.orders_per_day:
+            return None
         try:
-            day = date(int(body[:4]), int(body[4:6]), int(body[6:8]))
+            return date(int(body[:4]), int(body[4:6]), int(body[6:8])), int(body[8:])
         except ValueError:
             return None
-        if index >= self.orders_per_day:
-            return None
-        return _generate(self.seed, self.orders_per_day, self.rates, day, index, order_no)
+
+    def lookup(self, order_no: str) -> SyntheticOrder | None:
+        """The order behind ``order_no``, or None for any number this book did not issue."""
+        found = self.locate(order_no)
+        return None if found is None else _generate(self.seed, self.orders_per_day, self.rates, *found, order_no)
 
     def injected_counts(self, day: date) -> dict[str, int]:
         """Label → number of the day's orders carrying it (regenerates the whole day)."""

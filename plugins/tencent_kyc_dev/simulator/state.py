@@ -35,6 +35,8 @@ COUNTERS = (
     "dead_token",
     "bad_nonce",
     "bad_order_no",
+    "bad_body",
+    "order_no_mismatch",
     "bad_signature",
     "dead_ticket",
     "nonce_replay",
@@ -234,7 +236,7 @@ class Stats:
             self._fault_counts: Counter[str] = Counter(dict.fromkeys(self._faults, 0))
             self._token_times: deque[float] = deque(maxlen=TOKEN_TIMES_KEPT)
             self._concurrent_tokens = self._max_concurrent_tokens = 0
-            self._order_calls: Counter[str] = Counter()
+            self._order_calls: dict[bool, Counter[str]] = {False: Counter(), True: Counter()}  # by face or OCR
 
     def count(self, counter: str) -> None:
         if counter not in self._counters:
@@ -260,14 +262,25 @@ class Stats:
             self._concurrent_tokens += in_flight > 1
             self._max_concurrent_tokens = max(self._max_concurrent_tokens, in_flight)
 
-    def order_call(self, order_no: str) -> None:
+    def order_call(self, order_no: str, *, face: bool = False) -> None:
+        """One getOcrResult (or, with ``face``, queryfacerecord) request for a well-formed order number."""
         with self._lock:
-            if order_no in self._order_calls or len(self._order_calls) < ORDERS_TRACKED:
-                self._order_calls[order_no] += 1
+            calls = self._order_calls[face]
+            if order_no in calls or len(calls) < ORDERS_TRACKED:
+                calls[order_no] += 1
+
+    @staticmethod
+    def _per_order(calls: Counter[str]) -> dict[str, Any]:
+        histogram = Counter(calls.values())
+        return {
+            "orders": len(calls),
+            "histogram": {str(count): orders for count, orders in sorted(histogram.items())},
+            "max": max(histogram, default=0),
+            "truncated": len(calls) >= ORDERS_TRACKED,
+        }
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            histogram = Counter(self._order_calls.values())
             return {
                 "requests": dict(self._requests),
                 "results_by_code": {endpoint: dict(codes) for endpoint, codes in self._codes.items()},
@@ -276,10 +289,6 @@ class Stats:
                 "token_request_times": list(self._token_times),
                 "concurrent_token_requests": self._concurrent_tokens,
                 "max_concurrent_token_requests": self._max_concurrent_tokens,
-                "calls_per_order": {
-                    "orders": len(self._order_calls),
-                    "histogram": {str(calls): orders for calls, orders in sorted(histogram.items())},
-                    "max": max(histogram, default=0),
-                    "truncated": len(self._order_calls) >= ORDERS_TRACKED,
-                },
+                "calls_per_order": self._per_order(self._order_calls[False]),
+                "face_calls_per_order": self._per_order(self._order_calls[True]),
             }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
@@ -11,13 +12,17 @@ import requests
 
 from tencent_kyc.api.signing import make_nonce, sign_order_query
 from tencent_kyc_dev.simulator.config import SimulatorConfig
+from tencent_kyc_dev.simulator.faces import FaceBook, FaceRecord
 from tencent_kyc_dev.simulator.orders import OrderBook, SyntheticOrder
 from tencent_kyc_dev.simulator.server import SimulatorServer
 
 DAY = date(2026, 11, 27)
+#: The five signed values of a signed result query and where they are in a queryfacerecord body.
+SIGNED = {"app_id": "appId", "order_no": "orderNo", "nonce": "nonce", "version": "version"}
 TOKEN = "/api/oauth2/access_token"
 TICKET = "/api/oauth2/api_ticket"
 OCR = "/api/server/getOcrResult"
+FACE = "/api/v2/base/queryfacerecord"
 
 
 class WbClient:
@@ -29,6 +34,7 @@ class WbClient:
         self.session = requests.Session()
         config = server.config
         self.book = OrderBook(config.seed, config.orders_per_day, config.order_fault_rates)
+        self.faces = FaceBook(self.book, config.face_fault_rates)
 
     def get(self, path: str, **params: Any) -> requests.Response:
         return self.session.get(self.url + path, params=params, timeout=10)
@@ -60,6 +66,46 @@ class WbClient:
             signed = {name: params[name] for name in ("app_id", "order_no", "nonce", "version")}
             params["sign"] = sign_order_query(ticket=signed_with or ticket, **signed)
         return self.call(OCR, **params)
+
+    def post(self, path: str, body: Any, **params: Any) -> requests.Response:
+        """A POST of ``body``: bytes as they are, anything else as JSON."""
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"}
+        return self.session.post(self.url + path, params=params, data=data, headers=headers, timeout=10)
+
+    def face_body(
+        self, ticket: str, order_no: str, *, signed_with: str | None = None, **overrides: Any
+    ) -> dict[str, Any]:
+        """A queryfacerecord body signed with ``ticket`` (or ``signed_with``) over the values sent, unless ``sign``
+        is given; an override of None drops that field."""
+        body = {"appId": self.app_id, "version": "1.0.0", "nonce": make_nonce(), "orderNo": order_no, **overrides}
+        if "sign" not in body:
+            values = {name: str(body.get(key)) for name, key in SIGNED.items()}
+            body["sign"] = sign_order_query(ticket=signed_with or ticket, **values)
+        return {key: value for key, value in body.items() if value is not None}
+
+    def face(
+        self,
+        ticket: str,
+        order_no: str,
+        *,
+        url_order_no: str | None = None,
+        with_query: bool = True,
+        signed_with: str | None = None,
+        **overrides: Any,
+    ) -> dict[str, Any]:
+        """queryfacerecord as a correct client sends it (``?orderNo=`` the body's, else ``url_order_no``; none
+        without ``with_query``), which must be answered Tencent-style: HTTP 200, JSON, UTF-8."""
+        body = self.face_body(ticket, order_no, signed_with=signed_with, **overrides)
+        query = {"orderNo": order_no if url_order_no is None else url_order_no} if with_query else {}
+        response = self.post(FACE, body, **query)
+        assert response.status_code == 200, response.text
+        assert response.headers["Content-Type"] == "application/json;charset=UTF-8"
+        return dict(response.json())
+
+    def find_face(self, wanted: Callable[[FaceRecord], bool], day: date = DAY) -> FaceRecord:
+        """The first face record of ``day`` matching ``wanted``, by the simulator's truth."""
+        return next(record for record in self.faces.records(day) if wanted(record))
 
     def stats(self) -> dict[str, Any]:
         return dict(self.get("/admin/stats").json())

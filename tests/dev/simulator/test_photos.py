@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import time
 from datetime import date
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
+import tencent_kyc_dev
 from tencent_kyc_dev.simulator.orders import Completion, OrderBook, SyntheticOrder
 from tencent_kyc_dev.simulator.photos import PHOTO_FIELDS, photos_for
 
@@ -73,6 +78,28 @@ def test_photos_are_deterministic_per_order(orders: list[SyntheticOrder]) -> Non
         assert twin is not None and photos_for(twin) == photos_for(order)
     front = {photos_for(order).get("frontPhoto") for order in orders}
     assert len(front) > 4  # orders do not all look alike
+
+
+_RENDER = """
+import hashlib, sys
+from tencent_kyc_dev.simulator import photos
+order = [(field, variant) for field in photos.PHOTO_FIELDS + ("facePhoto",) for variant in range(8)]
+for field, variant in order[:: int(sys.argv[1])]:
+    photos._jpeg(field, variant)
+print(hashlib.sha256(b"".join(photos._jpeg(field, variant) for field, variant in sorted(order))).hexdigest())
+"""
+
+
+def test_photos_are_the_same_bytes_in_every_process_whatever_was_rendered_first() -> None:
+    """Two simulators (or a simulator and a test computing photos_for) must agree on every photo's bytes."""
+    env = {**os.environ, "PYTHONPATH": str(Path(tencent_kyc_dev.__file__).resolve().parents[1])}
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", _RENDER, step], env=env, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for step in ("1", "-1")
+    }
+    assert len(digests) == 1 and len(digests.pop()) == 64
 
 
 def test_serving_photos_is_fast(orders: list[SyntheticOrder]) -> None:

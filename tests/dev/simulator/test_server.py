@@ -42,10 +42,11 @@ def test_orders_of_a_day_as_json_and_as_text(wb: Any) -> None:
 
 def test_injected_counts_are_the_order_books(wb: Any) -> None:
     answer = wb.get("/admin/injected", date=DAY.isoformat()).json()
-    assert answer == {"date": DAY.isoformat(), "injected": wb.book.injected_counts(DAY)}
+    expected = {"injected": wb.book.injected_counts(DAY), "face": wb.faces.injected_counts(DAY)}
+    assert answer == {"date": DAY.isoformat(), **expected}
 
 
-@pytest.mark.parametrize("path", ["/admin/orders", "/admin/injected"])
+@pytest.mark.parametrize("path", ["/admin/orders", "/admin/injected", "/admin/faces"])
 def test_a_bad_date_is_a_400(wb: Any, path: str) -> None:
     response = wb.get(path, date="27/11/2026")
     assert response.status_code == 400 and "YYYY-MM-DD" in response.json()["error"]
@@ -110,9 +111,10 @@ def test_stats_shape_and_calls_per_order(wb: Any) -> None:
         wb.query(ticket, order_no)
     wb.query(ticket, "bad-order")  # not an order number: not counted per order
     stats = wb.stats()
-    assert stats["requests"] == {"access_token": 1, "api_ticket": 1, "getOcrResult": 5}
+    assert stats["requests"] == {"access_token": 1, "api_ticket": 1, "getOcrResult": 5, "queryfacerecord": 0}
     assert stats["results_by_code"]["getOcrResult"] == {"0": 4, "400101": 1}
     assert stats["calls_per_order"] == {"orders": 2, "histogram": {"1": 1, "3": 1}, "max": 3, "truncated": False}
+    assert stats["face_calls_per_order"] == {"orders": 0, "histogram": {}, "max": 0, "truncated": False}
     assert stats["faults"] == {"5xx": 0, "999999": 0, "timeout": 0, "malformed": 0, "html": 0}
     assert abs(stats["token_request_times"][0] - time.time()) < 30
     assert stats["token_issued"] == stats["ticket_issued"] == 1
