@@ -64,8 +64,9 @@ class FetchError:
 @dataclass(frozen=True)
 class Fetched:
     """One order's fetch: an answered query (``result`` holds every result field as text, unknown ones kept)
-    or a failure (``error``). ``photos`` are the evidence files' locations by field, never their bytes;
-    ``photo_fallbacks`` the empty crops that point at the full photo; ``missing_photos`` what never came."""
+    or a failure (``error``). ``photos`` are the evidence files' locations by field, never their bytes, and
+    ``digests`` their SHA-256 where a sync keeps it; ``photo_fallbacks`` the empty crops that point at the full
+    photo; ``missing_photos`` what never came."""
 
     order: Order
     outcome: str
@@ -76,6 +77,7 @@ class Fetched:
     photo_fallbacks: tuple[str, ...] = ()
     missing_photos: tuple[str, ...] = ()
     error: FetchError | None = None
+    digests: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def order_no(self) -> str:
@@ -98,6 +100,8 @@ class Fetched:
             "photo_fallbacks": list(self.photo_fallbacks),
             "missing_photos": list(self.missing_photos),
         }
+        if self.digests:
+            record["digests"] = dict(sorted(self.digests.items()))
         if self.error is not None:
             record["error"] = self.error.kind
             record["retryable"] = self.error.retryable
@@ -118,6 +122,7 @@ class Fetched:
             photo_fallbacks=tuple(data.get("photo_fallbacks") or ()),
             missing_photos=tuple(data.get("missing_photos") or ()),
             error=error,
+            digests=data.get("digests") or {},
         )
 
 

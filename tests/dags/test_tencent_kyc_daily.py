@@ -1,5 +1,5 @@
-"""The daily DAG end to end with ``dag.test()`` against the simulator, on local files and on S3 (moto), loading
-into a SQLite (and once a PostgreSQL) warehouse."""
+"""The OCR daily DAG end to end with ``dag.test()`` against the simulator, on local files and on S3 (moto), loading
+into a SQLite (and once a PostgreSQL) warehouse (the face DAG: test_tencent_kyc_daily_face.py)."""
 
 from __future__ import annotations
 
@@ -15,44 +15,20 @@ from typing import Any
 import boto3
 import pytest
 import requests
-from airflow.dag_processing.dagbag import DagBag
 from airflow.sdk import ObjectStoragePath
 
+from daily_helpers import PII_KEY, tables, warehouse_query
 from tencent_kyc.records import read_fetched, read_judged
 from tencent_kyc.warehouse.dialects import warehouse_for
-from tencent_kyc.warehouse.schema import RUNS
-from warehouse_helpers import dump, postgres_connection, query
+from warehouse_helpers import postgres_connection, query
 
 DAG_ID = "tencent_kyc_ocr_daily"
-DAGS = Path(__file__).resolve().parents[2] / "dags"
 DAY = date(2026, 11, 27)
-PII_KEY = "a-test-key-of-32-characters-long"
-
-
-@pytest.fixture(autouse=True)
-def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The default warehouse connection on a fresh SQLite file, and the HMAC key connection."""
-    database = tmp_path / "warehouse.db"
-    monkeypatch.setenv("AIRFLOW_CONN_TENCENT_KYC_WAREHOUSE", json.dumps({"conn_type": "sqlite", "host": str(database)}))
-    monkeypatch.setenv("AIRFLOW_CONN_TENCENT_KYC_PII", json.dumps({"conn_type": "generic", "password": PII_KEY}))
-    return database
-
-
-def warehouse_query(sql: str) -> list[tuple[Any, ...]]:
-    return query(warehouse_for("tencent_kyc_warehouse"), sql)
-
-
-def tables(exclude: tuple[str, ...] = (RUNS.name,)) -> dict[str, Any]:
-    """The warehouse's tables (a re-run replaces the run row, timings included, so it is left out)."""
-    found = dump(warehouse_for("tencent_kyc_warehouse"))
-    return {name: rows for name, rows in found.items() if name not in exclude}
 
 
 @pytest.fixture(scope="module")
-def dag(airflow_db: str) -> Any:
-    bag = DagBag(dag_folder=str(DAGS))
-    assert bag.import_errors == {}
-    return bag.get_dag(DAG_ID)
+def dag(dag_bag: Any) -> Any:
+    return dag_bag.get_dag(DAG_ID)
 
 
 def run(dag: Any, **conf: Any) -> Any:

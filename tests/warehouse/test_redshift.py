@@ -23,8 +23,9 @@ from airflow.providers.amazon.aws.hooks.redshift_sql import RedshiftSQLHook
 from tencent_kyc.warehouse import sql
 from tencent_kyc.warehouse.base import Warehouse, WarehouseError
 from tencent_kyc.warehouse.dialects import warehouse_for
-from tencent_kyc.warehouse.schema import HISTORY, RESULTS, schema_statements
+from tencent_kyc.warehouse.schema import HISTORY, RESULTS, TABLES, schema_statements
 from tencent_kyc.warehouse.syncs import OCR
+from verdict_cases import CASES, expected, load_every_case, named_sides, verdicts
 from warehouse_helpers import dump, judged, postgres_connection, unanswered
 
 DAY = date(2026, 11, 2)
@@ -60,6 +61,10 @@ class RedshiftOnPostgres:
             for entry in manifest["entries"]:
                 entry_bucket, entry_key = entry["url"].removeprefix("s3://").split("/", 1)
                 target.write(gzip.decompress(self.s3.get_object(Bucket=entry_bucket, Key=entry_key)["Body"].read()))
+
+    @property
+    def description(self) -> Any:
+        return self.real.description
 
     def fetchone(self) -> Any:
         return self.real.fetchone()
@@ -112,8 +117,11 @@ def test_redshift_gets_the_schema_copy_from_a_manifest_with_the_role_and_the_sha
     warehouse, sent = redshift
     assert type(warehouse).__name__ == "RedshiftWarehouse"
     warehouse.ensure_schema()
-    assert sent == schema_statements("redshift")
-    assert "VARCHAR(65535)" in sent[0] and sent[-1].startswith("CREATE OR REPLACE VIEW kyc_ocr_quarantine")
+    schema = schema_statements("redshift")
+    probes = [f"SELECT * FROM {table.name} WHERE 1 = 0" for table in TABLES]  # columns of older versions' tables
+    assert sent == [*schema, *probes]
+    assert "VARCHAR(65535)" in sent[0] and schema[-2].startswith("CREATE OR REPLACE VIEW kyc_ocr_quarantine")
+    assert schema[-1].startswith("CREATE OR REPLACE VIEW kyc_face_quarantine")
     assert sent[0].endswith("PRIMARY KEY (order_no)) DISTKEY(order_no) SORTKEY(order_no)")
     assert sent[1].endswith("DISTKEY(order_no) SORTKEY(order_no, run_date)")
 
@@ -131,9 +139,10 @@ def test_redshift_gets_the_schema_copy_from_a_manifest_with_the_role_and_the_sha
         "MANIFEST FORMAT AS CSV GZIP EMPTYASNULL REGION 'us-east-1'",
         f"COPY stage_history FROM '{prefix}/kyc_order_history.manifest' IAM_ROLE '{ROLE}' "
         "MANIFEST FORMAT AS CSV GZIP EMPTYASNULL REGION 'us-east-1'",
+        "LOCK kyc_verifications",  # the other sync's merge waits: both rebuild verdicts
         "SELECT COUNT(*) FROM stage_results",
         "SELECT COUNT(*) FROM stage_history",
-        *sql.merge_statements(DAY),  # the very statements the PostgreSQL and SQLite tests run
+        *sql.merge_statements(OCR, DAY),  # the very statements the PostgreSQL and SQLite tests run
     ]
     assert not any(secret in statement for statement in sent for secret in ("testing", "aws_access_key_id"))
 
@@ -193,3 +202,18 @@ def test_a_redshift_warehouse_refuses_what_it_cannot_load_from(
     monkeypatch.setenv("AIRFLOW_CONN_KYC_REDSHIFT", json.dumps(value))
     with pytest.raises(WarehouseError, match=re.escape(message)):
         warehouse_for("kyc_redshift").check_storage(DayLayout(root, DAY, "ocr"))
+
+
+def test_redshift_gets_the_verdicts_of_both_syncs_by_the_same_rule(
+    redshift: tuple[Warehouse, list[str]], stage: Callable[..., Any]
+) -> None:
+    warehouse, sent = redshift
+    warehouse.ensure_schema()
+    load_every_case(warehouse, stage, root=f"s3://aws_default@{BUCKET}/kyc-verdicts")
+    found = verdicts(warehouse)
+    for order, ocr, face in CASES:
+        verdict, sides = expected(ocr, face)
+        assert (found[order][0], named_sides(found[order][1])) == (verdict, sides), f"{order}: {ocr.name}/{face.name}"
+    merges = [statement for statement in sent if statement.startswith("INSERT INTO kyc_verifications")]
+    assert len(merges) == 6  # each sync: two loads and one expiry, each rebuilding the verdicts it touched
+    assert sent.count("LOCK kyc_verifications") == 6

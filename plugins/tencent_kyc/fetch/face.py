@@ -8,7 +8,8 @@ date, so the two syncs never write the same object.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Mapping
 
 from tencent_kyc.api.face import FaceResult, wanted_media
 from tencent_kyc.fetch.evidence import write_evidence
@@ -27,8 +28,15 @@ def media_files(result: FaceResult) -> dict[str, tuple[str, bytes]]:
     return {"photo": (photo_name, photo), "video": ("face.mp4", video)}
 
 
-def face_record(order: Order, result: FaceResult, media: dict[str, str], missing: tuple[str, ...]) -> Fetched:
-    """The staged record of an answered face query, with its evidence locations."""
+def face_record(
+    order: Order,
+    result: FaceResult,
+    files: Mapping[str, tuple[str, bytes]],
+    media: dict[str, str],
+    wanted: tuple[str, ...],
+) -> Fetched:
+    """The staged record of an answered face query, with its evidence locations and their SHA-256 (the biometric
+    bytes themselves stay in evidence storage)."""
     return Fetched(
         order,
         result.outcome.value,
@@ -36,7 +44,8 @@ def face_record(order: Order, result: FaceResult, media: dict[str, str], missing
         message=result.message,
         result={key: value for key, value in result.fields.items() if key not in PER_QUERY_FIELDS},
         photos=media,
-        missing_photos=missing,
+        missing_photos=result.missing_media(wanted),
+        digests={name: hashlib.sha256(files[name][1]).hexdigest() for name in media},
     )
 
 
@@ -49,7 +58,8 @@ def face_fetcher(hook: TencentKycHook, layout: DayLayout, *, media: str) -> Call
             result = hook.query_face_record(order.order_no, media=media)
         except ORDER_FAILURES as error:
             return Fetched.failure(order, error), 0
-        stored = write_evidence(layout, order.order_no, media_files(result)) if wanted else {}
-        return face_record(order, result, stored, result.missing_media(wanted)), result.queries
+        files = media_files(result) if wanted else {}
+        stored = write_evidence(layout, order.order_no, files)
+        return face_record(order, result, files, stored, wanted), result.queries
 
     return fetch

@@ -112,6 +112,8 @@ def face_result_row(judged: Judged, run_date: date) -> list[Value]:
         "trtc_flag": result.get("trtcFlag"),
         "photo": record.photos.get("photo"),
         "video": record.photos.get("video"),
+        "photo_sha256": record.digests.get("photo"),
+        "video_sha256": record.digests.get("video"),
         "missing_media": " ".join(record.missing_photos),
         "validation_status": judged.status,
         "validation_reasons": " ".join(judged.reasons),

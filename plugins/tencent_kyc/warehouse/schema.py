@@ -199,6 +199,8 @@ FACE_RESULTS = Table(
         _text("trtc_flag", "Y when the session ran over TRTC"),
         _text("photo", "location of the face photo (evidence), if fetched"),
         _text("video", "location of the face video (evidence), if fetched"),
+        _text("photo_sha256", "SHA-256 of the face photo's bytes, if fetched"),
+        _text("video_sha256", "SHA-256 of the face video's bytes, if fetched"),
         _text("missing_media", "media asked for but still missing after the re-queries, space-separated"),
         _text("validation_status", "accepted, accepted_with_warnings or rejected"),
         _text("validation_reasons", "validation codes, space-separated (see Validation)"),
