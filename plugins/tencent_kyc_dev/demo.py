@@ -1,10 +1,11 @@
-"""The README's first command: run the daily DAG end to end on embedded defaults, and say what happened.
+"""The README's first command: run both daily DAGs end to end on embedded defaults, and say what happened.
 
 It starts the bundled Tencent KYC simulator, seeds a demo order database (SQLite) for one date from the
 simulator's orders (plus a duplicate and a malformed number, to show the cleaning), points the
 ``tencent_kyc_default`` and ``tencent_kyc_orders`` connections at them and ``tencent_kyc_warehouse`` at an
-embedded SQLite warehouse, runs ``tencent_kyc_ocr_daily`` for that date with ``airflow dags test``, and ends
-with a query of the day's rows in the warehouse. Everything lives under ``var/`` in the repository.
+embedded SQLite warehouse, runs ``tencent_kyc_ocr_daily`` then ``tencent_kyc_face_daily`` for that date with
+``airflow dags test``, and ends with the day's verdicts beside both syncs' outcome counts, and queries of the
+warehouse. Everything lives under ``var/`` in the repository.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import requests
 from airflow.sdk import ObjectStoragePath
 
 from tencent_kyc.records import read_judged
+from tencent_kyc.warehouse.syncs import FACE, OCR, Sync
 from tencent_kyc_dev.dashboard import DEFAULT_PORT, where
 from tencent_kyc_dev.simulator.config import SimulatorConfig
 from tencent_kyc_dev.simulator.server import SimulatorServer
@@ -32,9 +34,12 @@ REPO = Path(__file__).resolve().parents[2]
 #: The demo's HMAC key for ID numbers in the warehouse (a real deployment keeps its own in a secrets backend).
 DEMO_PII_KEY = "demo-pii-key-not-for-production"
 QUERIES = (
-    "SELECT status, COUNT(*) AS orders FROM kyc_order_status WHERE order_date = ? GROUP BY status ORDER BY orders DESC",
     "SELECT order_no, validation_status, name, substr(idcard, 1, 12) AS idcard_hmac, front_warnings, back_warnings\n"
-    "FROM kyc_ocr_results WHERE order_date = ? ORDER BY order_no LIMIT 8",
+    "FROM kyc_ocr_results WHERE order_date = ? ORDER BY order_no LIMIT 5",
+    "SELECT order_no, outcome, code, similarity, live_rate, validation_status, validation_reasons\n"
+    "FROM kyc_face_results WHERE order_date = ? ORDER BY order_no LIMIT 5",
+    "SELECT verdict, verdict_reasons, COUNT(*) AS orders FROM kyc_verifications WHERE order_date = ?\n"
+    "GROUP BY verdict, verdict_reasons ORDER BY orders DESC LIMIT 8",
 )
 
 
@@ -98,27 +103,52 @@ def _query(warehouse: Path, day: date) -> None:
     print(f'\nMore: sqlite3 {warehouse} "SELECT * FROM kyc_sync_runs"')
 
 
-def _report(var: Path, day: date) -> None:
-    staging = var / "data" / "staging" / "ocr" / day.isoformat()
+def _report(var: Path, day: date, sync: Sync) -> Counter[str]:
+    """What the sync's run staged: outcomes, evidence, verdicts of the policy, top reasons; returns the outcomes."""
+    staging = var / "data" / "staging" / sync.name / day.isoformat()
     results = _records(staging / "results")
     judged = _records(staging / "validated") + _records(staging / "quarantine")
-    photos = list((var / "data" / "evidence" / day.isoformat()).glob("*/*.jpg"))
-    print(f"\n=== tencent_kyc_ocr_daily for {day}: {len(results)} orders")
+    evidence = var / "data" / "evidence" / day.isoformat()
+    stored = sum(1 for path in evidence.glob("*/*") if path.name.startswith("face.") == (sync is FACE))
+    outcomes = Counter(r["outcome"] for r in results)
+    print(f"\n=== {sync.dag_id} for {day}: {len(results)} orders ({sync.label})")
     print("Fetch outcomes:")
-    for outcome, count in sorted(Counter(r["outcome"] for r in results).items()):
-        print(f"  {outcome:<28}{count:>6}")
-    print(f"  {'photos stored':<28}{len(photos):>6}")
+    for outcome in sync.outcomes:
+        print(f"  {outcome:<28}{outcomes[outcome]:>6}")
+    print(f"  {'evidence files stored':<28}{stored:>6}")
     print("Validation (default policy):")
     for status, count in sorted(Counter(r["status"] for r in judged).items()):
         print(f"  {status:<28}{count:>6}")
     print("Top reasons:")
-    for reason, count in Counter(reason for r in judged for reason in r["reasons"]).most_common(8):
+    for reason, count in Counter(reason for r in judged for reason in r["reasons"]).most_common(6):
         print(f"  {reason:<28}{count:>6}")
-    print(f"Fetched records:  {staging / 'results'}")
-    print(f"Accepted:         {staging / 'validated'}")
-    print(f"Quarantine:       {staging / 'quarantine'}")
+    print(f"Staged records:   {staging} (results/, validated/, quarantine/)")
     print(f"Refused values:   {staging / 'rejected_orders.jsonl'}")
-    print(f"Photo evidence:   {var / 'data' / 'evidence' / day.isoformat()}")
+    return outcomes
+
+
+def _verdicts(warehouse: Path, day: date, outcomes: dict[str, Counter[str]]) -> None:
+    """The day's one verdict per order (kyc_verifications) beside both syncs' outcome counts."""
+    with sqlite3.connect(warehouse) as connection:
+        verdicts = dict(
+            connection.execute(
+                "SELECT verdict, COUNT(*) FROM kyc_verifications WHERE order_date = ? GROUP BY verdict",
+                (day.isoformat(),),
+            ).fetchall()
+        )
+    columns = [
+        (OCR.label, [(name, outcomes[OCR.name][name]) for name in OCR.outcomes]),
+        (FACE.label, [(name, outcomes[FACE.name][name]) for name in FACE.outcomes]),
+        (
+            "verdict (kyc_verifications)",
+            [(name, verdicts.get(name, 0)) for name in ("verified", "rejected", "incomplete")],
+        ),
+    ]
+    print(f"\n=== {day}: one verdict per order, beside what each sync found")
+    print("  " + "".join(f"{title:<38}" for title, _ in columns))
+    for line in range(max(len(cells) for _, cells in columns)):
+        cells = [f"{cells[line][0]:<24}{cells[line][1]:>6}" if line < len(cells) else "" for _, cells in columns]
+        print("  " + "".join(f"{cell:<38}" for cell in cells))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -140,9 +170,11 @@ def main(argv: list[str] | None = None) -> None:
         env = _environment(var, simulator, database, warehouse)
         _airflow(env, "db", "migrate")
         conf = json.dumps({"order_date": args.date.isoformat()})
-        _airflow(env, "dags", "test", "tencent_kyc_ocr_daily", "--conf", conf)
-    _report(var, args.date)
+        for sync in (OCR, FACE):
+            _airflow(env, "dags", "test", sync.dag_id, "--conf", conf)
+    outcomes = {sync.name: _report(var, args.date, sync) for sync in (OCR, FACE)}
     _query(warehouse, args.date)
+    _verdicts(warehouse, args.date, outcomes)
     print(f"\n{where(f'http://127.0.0.1:{DEFAULT_PORT}')}")
 
 

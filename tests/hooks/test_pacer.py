@@ -119,3 +119,26 @@ def test_an_unreachable_database_fails_the_call_too() -> None:
     store = DatabaseCredentialStore("IDAKYC01", "s" * 64, lambda: psycopg.connect("postgresql://u:p@127.0.0.1:9/x"))
     with pytest.raises(QuotaStoreError, match="the database store that shares the quota cannot be reached"):
         SharedPacer(store, 20, Lines(), store_kind="database").acquire()
+
+
+def test_a_booking_that_waited_for_the_lock_is_not_moved_early(tmp_path: Path) -> None:
+    """Another client holding the store's lock delays a booking; its slots must stay where the schedule put
+    them, after the other client's (estimating a clock offset from that round trip would move them early by
+    half the wait, into the other client's slots)."""
+    path = str(tmp_path / "IDAKYC01.credentials")
+    holder, waiter = (FileCredentialStore("IDAKYC01", "s" * 64, path) for _ in range(2))
+    pacer = SharedPacer(waiter, 20, Lines(), store_kind="file")
+    theirs = holder.reserve("other", 20, pacer.interval)  # the next second of the schedule is the other's
+    released = threading.Event()
+
+    def hold_the_lock() -> None:
+        with holder._locked(".quota.lock"):
+            released.wait(5)
+
+    other = threading.Thread(target=hold_the_lock)
+    other.start()
+    time.sleep(0.05)
+    threading.Timer(0.3, released.set).start()
+    pacer.acquire()  # books while the lock is held 0.3 s, then returns at its slot
+    other.join()
+    assert pacer._sent[0] >= theirs.start + 20 * pacer.interval - 0.001

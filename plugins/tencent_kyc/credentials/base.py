@@ -20,7 +20,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -69,6 +69,9 @@ class StoreSettingsError(ValueError):
 
 class CredentialStore(ABC):
     """Lock, re-check, fetch if needed, store: the one refresh protocol, whatever the storage."""
+
+    #: The quota schedule is on this host's clock (a store on another host sets False; see hooks/pacer.py).
+    same_clock: ClassVar[bool] = True
 
     @classmethod  # noqa: B027 (an optional hook: most stores need nothing more)
     def check(cls, settings: StoreSettings) -> None:

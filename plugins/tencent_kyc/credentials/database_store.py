@@ -66,6 +66,8 @@ def advisory_key(app_id: str) -> int:
 class DatabaseCredentialStore(CredentialStore):
     """Reads and writes through a DB-API connection factory (an Airflow Postgres connection's hook)."""
 
+    same_clock = False  # slots are booked on the database's clock
+
     def __init__(self, app_id: str, secret: str, connect: Any) -> None:
         super().__init__(app_id, secret)
         self._connect = connect

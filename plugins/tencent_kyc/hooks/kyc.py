@@ -228,11 +228,16 @@ class TencentKycHook(BaseHook):
         while True:
             try:
                 return call()
-            except (KycThrottledError, KycTransientError):
+            except (KycThrottledError, KycTransientError) as error:
                 if attempt >= settings.max_attempts:
                     raise
                 ceiling = min(settings.max_backoff_seconds, settings.backoff_seconds * 2 ** (attempt - 1))
-                time.sleep(random.uniform(ceiling / 2, ceiling))
+                pause = random.uniform(ceiling / 2, ceiling)
+                self.log.warning(
+                    "%s (code %s): attempt %d of %d again in %.2f s",
+                    type(error).__name__, error.code, attempt + 1, settings.max_attempts, pause,
+                )  # fmt: skip
+                time.sleep(pause)
                 attempt += 1
                 self._count("retries")
 

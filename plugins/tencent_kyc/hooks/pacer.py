@@ -11,6 +11,10 @@ next client's on-time one within the same window). How many slots a hook books a
 it uses them: doubling while every booked slot is used in time, halving when slots go stale, up to
 :data:`HORIZON` seconds of the schedule. The store is one round trip per booking: a few a second per client
 whatever the quota, never one per call at high quotas.
+
+The schedule runs on the store's clock. A store on this host's clock (file, process) is read as is; for a
+database, the offset is estimated from the booking with the shortest round trip so far (as NTP does): a
+booking that waited for another client's lock would otherwise shift every slot early by half the wait.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from tencent_kyc.api.errors import KycError
 from tencent_kyc.credentials.quota import Reservation
@@ -43,6 +47,9 @@ class QuotaStoreError(KycError):
 
 
 class QuotaStore(Protocol):
+    #: Whether the store's clock is this host's (then no offset is estimated).
+    same_clock: ClassVar[bool]
+
     def reserve(self, client_id: str, slots: int, interval: float) -> Reservation: ...
 
 
@@ -68,6 +75,7 @@ class SharedPacer:
         self._logged_at, self._logged_rate = 0.0, 0.0
         self.bookings = 0
         self.dropped = 0
+        self._offset, self._best_round_trip = 0.0, math.inf  # our clock minus the store's
 
     def acquire(self) -> None:
         """Return at this caller's send slot (never more than LATE_TOLERANCE after it)."""
@@ -108,8 +116,9 @@ class SharedPacer:
                 "no call is sent without it"
             ) from exc
         answered = time.time()
-        offset = (asked + answered) / 2 - booked.now  # our clock minus the store's
-        first = booked.start + offset
+        if not self._store.same_clock and answered - asked < self._best_round_trip:
+            self._offset, self._best_round_trip = (asked + answered) / 2 - booked.now, answered - asked
+        first = booked.start + self._offset
         self._slots.extend(first + index * self.interval for index in range(self._batch))
         self._clean = True
         self.bookings += 1

@@ -121,7 +121,7 @@ class Simulator:
         tokens, tickets = self.auth.invalidate_all()
         return {"tokens": tokens, "tickets": tickets}
 
-    def handle(self, method: str, target: str, body: bytes) -> Reply:
+    def handle(self, method: str, target: str, body: bytes, *, arrived: float | None = None) -> Reply:
         path, _, query = target.partition("?")
         params = dict(parse_qsl(query, keep_blank_values=True))
         endpoint = ENDPOINTS.get(path)
@@ -129,13 +129,16 @@ class Simulator:
             return self.admin.handle(method, path, params, body)
         if method != METHODS[endpoint]:
             return json_reply({"error": f"use {METHODS[endpoint]}"}, 405)
-        return self.call(endpoint, params, body)
+        return self.call(endpoint, params, body, arrived=arrived)
 
     # -- the API -------------------------------------------------------------------------------------
 
-    def call(self, endpoint: str, params: Mapping[str, str], body: bytes = b"") -> Reply:
+    def call(
+        self, endpoint: str, params: Mapping[str, str], body: bytes = b"", *, arrived: float | None = None
+    ) -> Reply:
         """One API request (``params`` its query string, ``body`` the JSON body of queryfacerecord), with the
-        app's in-flight and quota accounting, latency and fault injection."""
+        app's in-flight and quota accounting (at ``arrived``, a ``time.monotonic()``; now if None), latency
+        and fault injection."""
         config = self._config
         respond: Callable[[], Reply]
         if endpoint == QUERY_FACE_RECORD:
@@ -151,7 +154,7 @@ class Simulator:
             elif endpoint in RESULT_QUERIES and ORDER_NO_PATTERN.fullmatch(order_no):
                 self.stats.order_call(order_no, face=endpoint == QUERY_FACE_RECORD)
             load = stack.enter_context(self.in_flight.hold(("app", app_id)))
-            reply = self._serve(endpoint, app_id, respond, config, load)
+            reply = self._serve(endpoint, app_id, respond, config, load, arrived)
         self.stats.request(endpoint, reply.code)
         return reply
 
@@ -165,9 +168,15 @@ class Simulator:
         return params.get("appId") or params.get("app_id", "")
 
     def _serve(
-        self, endpoint: str, app_id: str, respond: Callable[[], Reply], config: SimulatorConfig, load: int
+        self,
+        endpoint: str,
+        app_id: str,
+        respond: Callable[[], Reply],
+        config: SimulatorConfig,
+        load: int,
+        arrived: float | None,
     ) -> Reply:
-        refusal = self._admission(app_id, config, load)
+        refusal = self._admission(app_id, config, load, arrived)
         delay = config.latency_distribution.sample(self._rng)
         if delay > 0:  # even sleep(0) yields the GIL: costly at thousands of requests a second
             time.sleep(delay)
@@ -182,14 +191,14 @@ class Simulator:
             self.stats.count(refused.counter)
             return self.envelope(endpoint, refused.code)
 
-    def _admission(self, app_id: str, config: SimulatorConfig, load: int) -> Refusal | None:
+    def _admission(self, app_id: str, config: SimulatorConfig, load: int, arrived: float | None) -> Refusal | None:
         """The per-app concurrency and QPS quotas, one for every endpoint together (unknown apps are refused
         later, and use no quota)."""
         if app_id not in config.apps:
             return None
         if config.max_in_flight and load > config.max_in_flight:
             return Refusal("400501", "tps_exceeded")
-        if config.qps and not self.quota.admit(app_id, config.qps):
+        if config.qps and not self.quota.admit(app_id, config.qps, arrived):
             return Refusal("400504", "throttled")
         return None
 

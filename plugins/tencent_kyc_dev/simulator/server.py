@@ -13,6 +13,7 @@ import socket
 import socketserver
 import sys
 import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -32,6 +33,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _HttpServer
 
     def do_GET(self) -> None:
+        arrived = time.monotonic()  # as a gateway stamps it: before this thread's parsing and the GIL's waits
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
@@ -39,7 +41,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(json_reply({"error": "bad Content-Length"}, 400))
             return
         body = self.rfile.read(length) if length > 0 else b""
-        reply = self.server.simulator.handle(self.command, self.path, body)
+        reply = self.server.simulator.handle(self.command, self.path, body, arrived=arrived)
         if self.server.simulator.config.access_log:
             LOG.info("%s %s %s", self.command, self.path.partition("?")[0], "dropped" if reply.drop else reply.status)
         if reply.drop:

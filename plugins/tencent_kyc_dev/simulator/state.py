@@ -6,6 +6,7 @@ collection that grows with traffic is bounded: the simulator runs for days under
 
 from __future__ import annotations
 
+import bisect
 import enum
 import threading
 import time
@@ -147,22 +148,25 @@ class AuthState:
 
 
 class SlidingWindows:
-    """Admitted requests per key over the last second; a refused request does not use up quota."""
+    """Admitted requests per key over the last second, by arrival time; a refused request uses no quota."""
 
     def __init__(self, period: float = 1.0) -> None:
         self._period = period
         self._lock = threading.Lock()
         self._windows: defaultdict[Hashable, deque[float]] = defaultdict(deque)
 
-    def admit(self, key: Hashable, limit: int) -> bool:
-        now = time.monotonic()
+    def admit(self, key: Hashable, limit: int, arrived: float | None = None) -> bool:
+        """Whether a request arriving at ``arrived`` (``time.monotonic()``; now if None) fits: fewer than
+        ``limit`` admitted in the second up to it. Arrivals stamped by racing threads may come slightly out
+        of order, so the window is kept sorted."""
+        now = time.monotonic() if arrived is None else arrived
         with self._lock:
             window = self._windows[key]
             while window and window[0] <= now - self._period:
                 window.popleft()
-            if len(window) >= limit:
+            if sum(1 for stamp in window if stamp <= now) >= limit:
                 return False
-            window.append(now)
+            bisect.insort(window, now)
             return True
 
     def reset(self) -> None:
