@@ -153,6 +153,12 @@ def test_unknown_fields_are_kept_as_text_and_success_is_dropped() -> None:
         ("2026-11-24T10:47:17", None),  # ISO 8601 is not a format Tencent writes here
         ("2026/11/24 10:47:17", None),
         ("20261124104717+0800", None),
+        ("20261124104760", None),  # second 60
+        # truncated or unpadded: strptime alone would read "202611241047" as 10:04:07, a wrong time
+        ("202611241047", None),
+        ("2026112410471", None),
+        ("2026-1-5 3:4:5", None),
+        ("2026-11-24  10:47:17", None),
     ],
 )
 def test_occurred_time_in_both_formats_is_beijing_time(value: Any, expected: str | None) -> None:
