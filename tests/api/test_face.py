@@ -104,6 +104,7 @@ def test_other_codes_are_not_passed_with_or_without_a_result(code: str) -> None:
         (99, 99.0),
         (88.01, 88.01),
         ("1e2", 100.0),
+        (" 99 ", 99.0),
         ("", None),
         (None, None),
         ("abc", None),
@@ -114,6 +115,10 @@ def test_other_codes_are_not_passed_with_or_without_a_result(code: str) -> None:
         ("nan", None),
         ("inf", None),
         ("-Infinity", None),
+        # Python's float() also reads these; no JSON or decimal text writes them
+        ("9_9", None),
+        ("٩٩", None),
+        ("９９", None),
         # out of 0-100: read as the number sent (stored raw); the validation calls it no score
         ("150", 150.0),
         (-5, -5.0),

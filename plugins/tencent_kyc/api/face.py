@@ -28,6 +28,8 @@ MEDIA_CHOICES = ("none", "photo", "video", "both")
 MEDIA_FIELDS = ("photo", "video")
 _IGNORED = frozenset({"success"})
 BEIJING = timezone(timedelta(hours=8))
+#: A number as decimal text writes it (JSON's syntax, with a sign or a bare point tolerated).
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _TIME_FORMATS = ("%Y%m%d%H%M%S", "%Y-%m-%d %H:%M:%S")
 #: Exactly the digits those formats write: strptime alone reads a truncated "202611241047" as 10:04:07.
 _TIME_SHAPE = re.compile(r"[0-9]{14}|[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
@@ -50,6 +52,8 @@ def score(value: Any) -> float | None:
     """A 0-100 score sent as text or a number; None when absent, empty or not a finite number."""
     if value is None or isinstance(value, bool) or value == "":
         return None
+    if isinstance(value, str) and not _DECIMAL.fullmatch(value.strip()):
+        return None  # float() would also read "9_9" and non-ASCII digits
     try:
         number = float(value)
     except (TypeError, ValueError):
