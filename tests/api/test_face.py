@@ -142,6 +142,12 @@ def test_unknown_fields_are_kept_as_text_and_success_is_dropped() -> None:
     assert result.fields == {"oriCode": "66660004", "attempts": "3", "ratio": "0.5", "flag": "false"}
 
 
+def test_an_unknown_object_or_list_is_kept_as_its_json_text() -> None:
+    result = answer(riskInfo={"level": 2, "tags": ["翻拍", None]}, steps=[1, "2"])
+    assert result.fields == {"riskInfo": '{"level": 2, "tags": ["翻拍", null]}', "steps": '[1, "2"]'}
+    assert json.loads(result.fields["riskInfo"]) == {"level": 2, "tags": ["翻拍", None]}  # readable by an audit
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
