@@ -161,6 +161,17 @@ def test_auth_quota_server_and_request_codes_stay_errors_of_the_face_endpoint(
         client(server).signed(FACE_RECORD, "A1", TICKET)
 
 
+@pytest.mark.parametrize("body", [{"msg": "请求成功"}, {"code": None, "msg": "x"}, {"code": "", "result": {}}])
+@pytest.mark.parametrize("endpoint", [OCR_RESULT, FACE_RECORD], ids=lambda endpoint: endpoint.name)
+def test_an_answer_without_a_code_is_malformed_never_a_verdict(
+    server: Server, endpoint: SignedEndpoint, body: dict[str, object]
+) -> None:
+    server.reply(body=body)  # a gateway's JSON, not Tencent's answer: retry, never "not passed" for good
+    with pytest.raises(KycTransientError) as raised:
+        client(server).signed(endpoint, "A1", TICKET)
+    assert raised.value.code == "MALFORMED" and raised.value.order_no == "A1"
+
+
 def test_token_and_ticket_parse_tolerantly_and_refuse_empty_answers(server: Server) -> None:
     server.reply(body={"code": "0", "access_token": "tok" * 20, "expire_in": "7200"})
     server.reply(body={"code": 0, "tickets": [{"value": TICKET, "expire_in": 3600}]})
