@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from tencent_kyc.api.client import OCR_RESULT, KycClient, SignedEndpoint
+from tencent_kyc.api.client import FACE_RECORD, OCR_RESULT, KycClient, SignedEndpoint
 from tencent_kyc.api.errors import KycAuthError, KycOrderError, KycRequestError, KycThrottledError, KycTransientError
 from tencent_kyc.api.signing import sign_order_query
 from tencent_kyc.hooks.settings import KycSettings
@@ -136,6 +136,40 @@ def test_answers_map_onto_the_taxonomy(server: Server, status: int, body: bytes,
     with pytest.raises(error) as raised:
         client(server).signed(FACE_LIKE, "A1", TICKET)  # 66660020 is no outcome of this endpoint
     assert raised.value.code == code and raised.value.order_no == "A1"
+
+
+@pytest.mark.parametrize("code", ["66660004", "66660010", "66660015", "66660022", 66660004])
+def test_a_face_verdict_code_is_an_answer(server: Server, code: object) -> None:
+    server.reply(body={"code": code, "msg": "比对失败", "result": {"similarity": "41.30"}})
+    assert client(server).signed(FACE_RECORD, "A1", TICKET)["result"] == {"similarity": "41.30"}
+
+
+@pytest.mark.parametrize(
+    ("code", "error"),
+    [
+        ("400101", KycAuthError),
+        ("400504", KycThrottledError),
+        ("999999", KycTransientError),
+        ("400502", KycRequestError),
+    ],
+)
+def test_auth_quota_server_and_request_codes_stay_errors_of_the_face_endpoint(
+    server: Server, code: str, error: type
+) -> None:
+    server.reply(body={"code": code, "msg": "x"})
+    with pytest.raises(error):
+        client(server).signed(FACE_RECORD, "A1", TICKET)
+
+
+@pytest.mark.parametrize("body", [{"msg": "请求成功"}, {"code": None, "msg": "x"}, {"code": "", "result": {}}])
+@pytest.mark.parametrize("endpoint", [OCR_RESULT, FACE_RECORD], ids=lambda endpoint: endpoint.name)
+def test_an_answer_without_a_code_is_malformed_never_a_verdict(
+    server: Server, endpoint: SignedEndpoint, body: dict[str, object]
+) -> None:
+    server.reply(body=body)  # a gateway's JSON, not Tencent's answer: retry, never "not passed" for good
+    with pytest.raises(KycTransientError) as raised:
+        client(server).signed(endpoint, "A1", TICKET)
+    assert raised.value.code == "MALFORMED" and raised.value.order_no == "A1"
 
 
 def test_token_and_ticket_parse_tolerantly_and_refuse_empty_answers(server: Server) -> None:

@@ -217,10 +217,12 @@ class KycClient:
             # The exception text embeds the URL (and so the query's secrets): keep only its type.
             raise KycTransientError(f"{endpoint}: {type(exc).__name__}", order_no=order_no) from None
         body = _decode(response, endpoint, order_no)
-        code = str(body.get("code", ""))
+        code = "" if body.get("code") is None else str(body["code"])
+        if not code:  # not Tencent's answer (every one has a code), so never a verdict: a gateway's, retry it
+            raise KycTransientError(f"{endpoint}: answer has no code", code="MALFORMED", order_no=order_no)
         if code == "0" or code in no_result_codes:
             return body
-        error = error_for_code(code or "<missing>", str(body.get("msg", "")), endpoint=endpoint, order_no=order_no)
+        error = error_for_code(code, str(body.get("msg", "")), endpoint=endpoint, order_no=order_no)
         if verdicts and type(error) is KycOrderError:
             return body
         raise error

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
@@ -27,7 +28,11 @@ MEDIA_CHOICES = ("none", "photo", "video", "both")
 MEDIA_FIELDS = ("photo", "video")
 _IGNORED = frozenset({"success"})
 BEIJING = timezone(timedelta(hours=8))
+#: A number as decimal text writes it (JSON's syntax, with a sign or a bare point tolerated).
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _TIME_FORMATS = ("%Y%m%d%H%M%S", "%Y-%m-%d %H:%M:%S")
+#: Exactly the digits those formats write: strptime alone reads a truncated "202611241047" as 10:04:07.
+_TIME_SHAPE = re.compile(r"[0-9]{14}|[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
 
 
 class FaceOutcome(enum.Enum):
@@ -47,6 +52,8 @@ def score(value: Any) -> float | None:
     """A 0-100 score sent as text or a number; None when absent, empty or not a finite number."""
     if value is None or isinstance(value, bool) or value == "":
         return None
+    if isinstance(value, str) and not _DECIMAL.fullmatch(value.strip()):
+        return None  # float() would also read "9_9" and non-ASCII digits
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -56,9 +63,12 @@ def score(value: Any) -> float | None:
 
 def occurred_at(value: Any) -> str | None:
     """``occurredTime`` (``yyyyMMddHHmmss``, or ``yyyy-MM-dd HH:mm:ss``; Beijing time) as ISO 8601 with its offset."""
+    text = str(value)
+    if not _TIME_SHAPE.fullmatch(text):
+        return None
     for layout in _TIME_FORMATS:
         try:
-            return datetime.strptime(str(value), layout).replace(tzinfo=BEIJING).isoformat()
+            return datetime.strptime(text, layout).replace(tzinfo=BEIJING).isoformat()
         except ValueError:
             continue
     return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -35,11 +36,14 @@ class Outcome(enum.Enum):
 
 
 def text_value(value: Any) -> str | None:
-    """Tencent sends numbers as strings or ints, and nulls sometimes: normalise to ``str``."""
+    """Tencent sends numbers as strings or ints, and nulls sometimes: normalise to ``str`` (an object or a list as
+    its JSON text, not Python's repr of it)."""
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
     return str(value)
 
 
