@@ -142,3 +142,32 @@ def test_a_booking_that_waited_for_the_lock_is_not_moved_early(tmp_path: Path) -
     pacer.acquire()  # books while the lock is held 0.3 s, then returns at its slot
     other.join()
     assert pacer._sent[0] >= theirs.start + 20 * pacer.interval - 0.001
+
+
+def test_threads_holding_slots_send_on_time_while_another_books_slowly(tmp_path: Path) -> None:
+    """A booking stuck behind another client's lock must not hold back the threads whose slots are due: they
+    would all go out at once when it returns, a burst Tencent refuses."""
+    path = str(tmp_path / "IDAKYC01.credentials")
+    holder = FileCredentialStore("IDAKYC01", "s" * 64, path)
+    pacer = SharedPacer(FileCredentialStore("IDAKYC01", "s" * 64, path), 20, Lines(), store_kind="file")
+    deadline, lateness, lock = time.time() + 4, [], threading.Lock()
+
+    def stall_the_store() -> None:
+        while time.time() < deadline:
+            with holder._locked(".quota.lock"):
+                time.sleep(0.4)
+            time.sleep(0.2)
+
+    def send() -> None:
+        while time.time() < deadline:
+            slot = pacer.acquire()
+            with lock:
+                lateness.append(time.time() - slot)
+
+    threads = [threading.Thread(target=stall_the_store), *(threading.Thread(target=send) for _ in range(6))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(lateness) > 20
+    assert max(lateness) < LATE_TOLERANCE + 0.1, sorted(lateness)[-5:]

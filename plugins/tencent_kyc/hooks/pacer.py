@@ -70,59 +70,66 @@ class SharedPacer:
         self._clean = True  # no slot of the current booking went stale so far
         self._slots: deque[float] = deque()
         self._sent: deque[float] = deque()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the slots and counters
+        self._booking = threading.Lock()  # one booking at a time
         self._clients = 0
         self._logged_at, self._logged_rate = 0.0, 0.0
         self.bookings = 0
         self.dropped = 0
         self._offset, self._best_round_trip = 0.0, math.inf  # our clock minus the store's
 
-    def acquire(self) -> None:
-        """Return at this caller's send slot (never more than LATE_TOLERANCE after it)."""
+    def acquire(self) -> float:
+        """Return at this caller's send slot (never more than LATE_TOLERANCE after it); returns the slot."""
         while True:
-            with self._lock:
-                slot = self._next_slot()
+            slot = self._next_slot()
             delay = slot - time.time()
             if delay > 0:
                 time.sleep(delay)
-            if time.time() - slot <= LATE_TOLERANCE:
-                with self._lock:
+            with self._lock:  # held for bookkeeping only, never across a booking: this check is the last word
+                if time.time() - slot <= LATE_TOLERANCE:
                     self._sent.append(slot)
-                return
-            with self._lock:  # woke too late for the slot: it is lost, take another one
-                self.dropped += 1
+                    return slot
+                self.dropped += 1  # woke too late for the slot: it is lost, take another one
 
     def _next_slot(self) -> float:
-        now = time.time()
-        while self._slots and self._slots[0] < now - LATE_TOLERANCE:
-            self._slots.popleft()
-            self.dropped += 1
-            self._clean = False
-        if not self._slots:
-            if self._clean:
-                self._batch = min(self._max_batch, self._batch * 2)
-            else:
-                self._batch = max(1, self._batch // 2)
-            self._book()
-        return self._slots.popleft()
+        """The next booked slot; when none is left, one thread books more while the others wait for it
+        without holding the bookkeeping lock (threads already holding slots send on time meanwhile)."""
+        while True:
+            with self._lock:
+                now = time.time()
+                while self._slots and self._slots[0] < now - LATE_TOLERANCE:
+                    self._slots.popleft()
+                    self.dropped += 1
+                    self._clean = False
+                if self._slots:
+                    return self._slots.popleft()
+            with self._booking:
+                with self._lock:
+                    if self._slots:  # another thread booked while this one waited
+                        continue
+                    grow = self._clean
+                    self._batch = min(self._max_batch, self._batch * 2) if grow else max(1, self._batch // 2)
+                    batch = self._batch
+                self._book(batch)
 
-    def _book(self) -> None:
+    def _book(self, batch: int) -> None:
         asked = time.time()
         try:
-            booked = self._store.reserve(self.client_id, self._batch, self.interval)
+            booked = self._store.reserve(self.client_id, batch, self.interval)
         except Exception as exc:
             raise QuotaStoreError(
                 f"the {self._store_kind} store that shares the quota cannot be reached ({type(exc).__name__}); "
                 "no call is sent without it"
             ) from exc
         answered = time.time()
-        if not self._store.same_clock and answered - asked < self._best_round_trip:
-            self._offset, self._best_round_trip = (asked + answered) / 2 - booked.now, answered - asked
-        first = booked.start + self._offset
-        self._slots.extend(first + index * self.interval for index in range(self._batch))
-        self._clean = True
-        self.bookings += 1
-        self._report(booked.clients, answered)
+        with self._lock:
+            if not self._store.same_clock and answered - asked < self._best_round_trip:
+                self._offset, self._best_round_trip = (asked + answered) / 2 - booked.now, answered - asked
+            first = booked.start + self._offset
+            self._slots.extend(first + index * self.interval for index in range(batch))
+            self._clean = True
+            self.bookings += 1
+            self._report(booked.clients, answered)
 
     def _report(self, clients: int, now: float) -> None:
         """Log this hook's rate when the number of clients changes (then: its even share of the quota) or, at
