@@ -20,10 +20,10 @@ from airflow.api_fastapi.core_api.security import GetUserDep, requires_access_da
 from fastapi import Depends, FastAPI, HTTPException
 from fastapi.responses import FileResponse
 
-from tencent_kyc.ui.data import DEFAULT_RETENTION_DAYS, Dashboard
+from tencent_kyc.hooks.pacer import HEADROOM
+from tencent_kyc.ui.data import DEFAULT_RETENTION_DAYS, Dashboard, describe
 from tencent_kyc.warehouse.base import WarehouseError
 from tencent_kyc.warehouse.dialects import warehouse_for
-from tencent_kyc.warehouse.syncs import Sync
 
 URL_PREFIX = "/tencent-kyc"
 WAREHOUSE_ENV = "TENCENT_KYC_WAREHOUSE_CONN_ID"
@@ -34,6 +34,9 @@ HERE = Path(__file__).resolve().parent
 PAGES, STATIC = HERE / "pages", HERE / "static"
 #: The assets the pages load, and their types (nothing else under static/ is served).
 ASSETS = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}
+
+#: The share of the QPS quota the fetch paces at: the pages draw it as the goal of the quota use.
+FETCH_GOAL = HEADROOM
 
 AUTHENTICATED = [Depends(requires_authenticated())]
 READS_DAG = [Depends(requires_access_dag("GET", DagAccessEntity.RUN))]
@@ -47,13 +50,6 @@ def dashboard() -> Dashboard:
         return Dashboard(warehouse_for(conn_id))
     except WarehouseError as exc:
         raise HTTPException(503, f"the dashboard's warehouse is not reachable: {exc}") from None
-
-
-def describe(sync: Sync | None) -> dict[str, Any] | None:
-    """A sync's declaration as the pages use it (labels and the order of statuses and outcomes)."""
-    if sync is None:
-        return None
-    return {"name": sync.name, "label": sync.label, "statuses": sync.statuses, "outcomes": sync.outcomes}
 
 
 @app.get("/api/dags", dependencies=AUTHENTICATED)
@@ -77,7 +73,7 @@ def days(dag_id: str, since: date | None = None, until: date | None = None) -> d
         raise HTTPException(422, "since must not be after until")
     board = dashboard()
     found = board.days(dag_id, since, until)
-    sync = Dashboard.sync(dag_id, found[-1]["sync"] if found else None)
+    sync = Dashboard.sync(dag_id, found[-1]["sync"]["name"] if found and found[-1]["sync"] else None)
     retention = next((day["retention_days"] for day in reversed(found) if day.get("retention_days")), None)
     return {
         "dag_id": dag_id,
@@ -86,6 +82,7 @@ def days(dag_id: str, since: date | None = None, until: date | None = None) -> d
         "until": until.isoformat(),
         "days": found,
         "open_orders": board.open_orders(sync, retention or DEFAULT_RETENTION_DAYS) if sync else [],
+        "fetch_goal": FETCH_GOAL,
     }
 
 
@@ -95,7 +92,7 @@ def day(run_date: date, dag_id: str) -> dict[str, Any]:
     found = dashboard().day(dag_id, run_date=run_date)
     if found is None:
         raise HTTPException(404, f"no recorded day {run_date} for {dag_id}")
-    return found
+    return {**found, "fetch_goal": FETCH_GOAL}
 
 
 @app.get("/api/runs/{run_id}", dependencies=READS_DAG)
@@ -104,7 +101,7 @@ def run(run_id: str, dag_id: str) -> dict[str, Any]:
     found = dashboard().day(dag_id, dag_run_id=run_id)
     if found is None:
         raise HTTPException(404, f"run {run_id} of {dag_id} recorded no day (yet)")
-    return found
+    return {**found, "fetch_goal": FETCH_GOAL}
 
 
 @app.get("/", dependencies=AUTHENTICATED, response_class=FileResponse)
