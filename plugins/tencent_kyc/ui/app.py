@@ -1,10 +1,11 @@
 """The dashboard's FastAPI app, mounted by the Airflow api-server under :data:`URL_PREFIX`: a JSON API the pages
 read, the two pages, and their assets.
 
-Every route requires an authenticated Airflow user (401 otherwise); the API and the run tab also require read
-access to the DAG named by ``dag_id`` (403 otherwise), through Airflow's own auth manager. Everything is GET:
-the dashboard never writes. Its data come from the warehouse connection ``TENCENT_KYC_WAREHOUSE_CONN_ID``
-(default ``tencent_kyc_warehouse``), never from the metadata database.
+Every ``/api/*`` route requires an authenticated Airflow user (401 otherwise), and those of one DAG read access
+to the DAG named by ``dag_id`` (403 otherwise), through Airflow's own auth manager. The pages and their assets
+hold no data and are served to anyone, so that a signed-out user gets a page that offers to sign in, not a bare
+401 in the frame. Everything is GET: the dashboard never writes. Its data come from the warehouse connection
+``TENCENT_KYC_WAREHOUSE_CONN_ID`` (default ``tencent_kyc_warehouse``), never from the metadata database.
 """
 
 from __future__ import annotations
@@ -104,17 +105,20 @@ def run(run_id: str, dag_id: str) -> dict[str, Any]:
     return {**found, "fetch_goal": FETCH_GOAL}
 
 
-@app.get("/", dependencies=AUTHENTICATED, response_class=FileResponse)
+# The pages and their assets: no data, no login (the API they call asks for both).
+
+
+@app.get("/", response_class=FileResponse)
 def index_page() -> FileResponse:
     return FileResponse(PAGES / "index.html", media_type="text/html", headers={"Cache-Control": "no-cache"})
 
 
-@app.get("/run", dependencies=READS_DAG, response_class=FileResponse)
-def run_page(dag_id: str, run_id: str) -> FileResponse:
+@app.get("/run", response_class=FileResponse)
+def run_page() -> FileResponse:
     return FileResponse(PAGES / "run.html", media_type="text/html", headers={"Cache-Control": "no-cache"})
 
 
-@app.get("/static/{name}", dependencies=AUTHENTICATED, response_class=FileResponse)
+@app.get("/static/{name}", response_class=FileResponse)
 def asset(name: str) -> FileResponse:
     if name not in ASSETS:
         raise HTTPException(404, "no such asset")
