@@ -1,5 +1,5 @@
 """Who gets what from the dashboard on a real api-server: every ``/api/*`` route needs a signed-in user and read
-access to the DAG its data come from; the pages and their assets, which hold no data, need nothing.
+access to the DAG(s) its data come from; the pages and their assets, which hold no data, need nothing.
 
 The users and their teams are in :mod:`ui.served`; the 403s come from Airflow's own auth manager."""
 
@@ -34,7 +34,7 @@ DAG_ROUTES = [
 def api_paths() -> list[str]:
     """Every ``/api/*`` route the app declares, path parameters filled in: a route added later is covered too."""
     paths = [route.path for route in app.routes if isinstance(route, APIRoute) and route.path.startswith("/api/")]
-    assert {"/api/dags", "/api/days"} <= set(paths)
+    assert {"/api/dags", "/api/days", "/api/verdicts"} <= set(paths)
     return [URL_PREFIX + re.sub(r"\{[^}]+\}", "2026-11-27", path) for path in paths]
 
 
@@ -81,10 +81,23 @@ def test_a_user_of_one_dag_reads_that_dag(served: Served) -> None:
     assert server.get(f"{URL_PREFIX}/api/days/{DAYS[1]}", "ocr_analyst", dag_id=OCR.dag_id).status_code == 200
 
 
+@pytest.mark.parametrize("user", ["ocr_analyst", "outsider"])
+def test_the_verdicts_need_read_access_to_every_kyc_dag(served: Served, user: str) -> None:
+    """A verdict shows both sides of an order: reading one DAG is not enough."""
+    answer = served.server.get(f"{URL_PREFIX}/api/verdicts", user, since="2026-11-01", until="2026-11-30")
+    assert answer.status_code == 403 and answer.json() == {"detail": "Forbidden"}
+
+
+@pytest.mark.parametrize("user", ["analyst", "admin"])
+def test_a_user_of_both_dags_reads_the_verdicts(served: Served, user: str) -> None:
+    answer = served.server.get(f"{URL_PREFIX}/api/verdicts", user, since="2026-11-01", until="2026-11-30")
+    assert answer.status_code == 200 and answer.json()["dags"] == [FACE.dag_id, OCR.dag_id]
+
+
 def test_nothing_is_writable(served: Served) -> None:
     server = served.server
     token = server.token("admin")
-    for path in (f"{URL_PREFIX}/api/days", f"{URL_PREFIX}/"):
+    for path in (f"{URL_PREFIX}/api/days", f"{URL_PREFIX}/api/verdicts", f"{URL_PREFIX}/"):
         for method in ("POST", "PUT", "PATCH", "DELETE"):
             answer = requests.request(
                 method, f"{server.url}{path}", params={"dag_id": OCR.dag_id}, timeout=30,

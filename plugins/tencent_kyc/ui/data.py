@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from tencent_kyc.warehouse.base import Warehouse
-from tencent_kyc.warehouse.schema import RUNS
+from tencent_kyc.warehouse.schema import RUNS, Table
 from tencent_kyc.warehouse.sql import OPEN
 from tencent_kyc.warehouse.syncs import SYNCS, Sync, sync_of_dag
 
@@ -84,11 +84,11 @@ class Dashboard:
     def __init__(self, warehouse: Warehouse) -> None:
         self.warehouse = warehouse
 
-    def recorded(self) -> bool:
-        """Whether the warehouse holds the runs table yet (a warehouse no run has loaded into has none)."""
+    def recorded(self, table: Table = RUNS) -> bool:
+        """Whether the warehouse holds ``table`` yet (a warehouse no run has loaded into has none)."""
         try:
             with self.warehouse.transaction() as cursor:
-                cursor.execute(f"SELECT 1 FROM {RUNS.name} WHERE 1 = 0")
+                cursor.execute(f"SELECT 1 FROM {table.name} WHERE 1 = 0")
         except Exception:  # each driver names a missing table its own way
             return False
         return True
