@@ -16,6 +16,7 @@ import { NONE, addDays, gateWord, int, isIsoDate, todayUtc } from "./format";
 import { describeProblem } from "./problems";
 import { followTheme } from "./theme";
 import { type DagEntry, type DaysAnswer, PHASES, type SyncInfo } from "./types";
+import { drawVerdicts, fetchVerdicts, showVerdictRange, verdictsLoading } from "./verdicts";
 
 /** Days shown when the URL does not say (the API's default too). */
 const DEFAULT_DAYS = 30;
@@ -35,6 +36,7 @@ const state: State = { dags: [], answer: null, request: 0 };
 export async function startDaysPage(): Promise<void> {
   followTheme(() => {
     if (state.answer) renderCharts(state.answer);
+    drawVerdicts();
   });
   const query = new URLSearchParams(window.location.search);
   const until = isIsoDate(query.get("until")) ? (query.get("until") as string) : todayUtc();
@@ -97,6 +99,8 @@ async function load(): Promise<void> {
   const request = ++state.request;
   setState("loading");
   status(`Loading ${dagId}, ${since} to ${until}…`);
+  verdictsLoading();
+  const verdicts = fetchVerdicts(since, until); // of every KYC DAG: asked for beside the chosen DAG's days
   let answer: DaysAnswer;
   try {
     answer = await getJson<DaysAnswer>("api/days", { dag_id: dagId, since, until });
@@ -111,6 +115,9 @@ async function load(): Promise<void> {
   state.answer = answer;
   render(answer);
   status(answer.days.length ? "" : `${dagId} recorded no day from ${since} to ${until}.`);
+  const verdictResult = await verdicts;
+  if (request !== state.request) return;
+  showVerdictRange(verdictResult);
   setState("ready");
 }
 

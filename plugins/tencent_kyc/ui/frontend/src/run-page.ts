@@ -6,6 +6,7 @@ import { NONE, fixed, gateWord, int, percent, seconds } from "./format";
 import { describeProblem } from "./problems";
 import { followTheme } from "./theme";
 import { type Counts, type DayDetail, PHASES, type SyncInfo } from "./types";
+import { fetchVerdicts, showVerdictDay, verdictsLoading } from "./verdicts";
 
 /** How many reasons the reasons chart shows (the table lists them all). */
 const CHART_REASONS = 10;
@@ -35,6 +36,8 @@ export async function startRunPage(): Promise<void> {
   shown = { day, sync };
   render(day, sync);
   byId("status").textContent = "";
+  verdictsLoading();
+  showVerdictDay(await fetchVerdicts(day.run_date, day.run_date), day.run_date);
   byId("dashboard").dataset.state = "ready";
 }
 

@@ -96,3 +96,26 @@ export interface DayDetail extends Day {
   quarantined_total?: number | null;
   fetch_goal?: number | null;
 }
+
+export interface VerdictReason {
+  reason: string;
+  verdict: string;
+  orders: number;
+}
+
+export interface VerdictDay {
+  order_date: string;
+  orders: number;
+  by_verdict: Counts;
+  top_reasons: VerdictReason[];
+}
+
+export interface VerdictsAnswer {
+  since: string;
+  until: string;
+  /** The DAGs whose data the verdicts join (the user may read them all). */
+  dags: string[];
+  verdicts: string[];
+  days: VerdictDay[];
+  top_reasons: VerdictReason[];
+}
