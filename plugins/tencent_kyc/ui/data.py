@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from tencent_kyc.warehouse.base import Warehouse
-from tencent_kyc.warehouse.schema import RUNS
+from tencent_kyc.warehouse.schema import RUNS, Table
 from tencent_kyc.warehouse.sql import OPEN
 from tencent_kyc.warehouse.syncs import SYNCS, Sync, sync_of_dag
 
@@ -32,8 +32,16 @@ def _value(name: str, value: Any) -> Any:
     return value
 
 
+def describe(sync: Sync | None) -> dict[str, Any] | None:
+    """A sync's declaration as the pages use it (labels and the order of statuses and outcomes)."""
+    if sync is None:
+        return None
+    return {"name": sync.name, "label": sync.label, "statuses": sync.statuses, "outcomes": sync.outcomes}
+
+
 def shape_day(row: Mapping[str, Any]) -> dict[str, Any]:
-    """One ``kyc_sync_runs`` row as the API's day: the row's values, grouped where the pages read them."""
+    """One ``kyc_sync_runs`` row as the API's day: the row's values, grouped where the pages read them; ``sync``
+    is the sync's declaration, so that a page showing one day needs no other request for its labels."""
     fetch_rate, quota = row.get("fetch_rate"), row.get("qps_quota")
     review = None
     if row.get("review_decision"):
@@ -43,7 +51,7 @@ def shape_day(row: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "run_date": row["run_date"],
         "dag_id": row["dag_id"],
-        "sync": row.get("sync"),
+        "sync": describe(Dashboard.sync(row["dag_id"], row.get("sync"))),
         "dag_run_id": row.get("dag_run_id"),
         "orders": row.get("orders"),
         "carried_over": row.get("carried_over"),
@@ -76,11 +84,11 @@ class Dashboard:
     def __init__(self, warehouse: Warehouse) -> None:
         self.warehouse = warehouse
 
-    def recorded(self) -> bool:
-        """Whether the warehouse holds the runs table yet (a warehouse no run has loaded into has none)."""
+    def recorded(self, table: Table = RUNS) -> bool:
+        """Whether the warehouse holds ``table`` yet (a warehouse no run has loaded into has none)."""
         try:
             with self.warehouse.transaction() as cursor:
-                cursor.execute(f"SELECT 1 FROM {RUNS.name} WHERE 1 = 0")
+                cursor.execute(f"SELECT 1 FROM {table.name} WHERE 1 = 0")
         except Exception:  # each driver names a missing table its own way
             return False
         return True
@@ -125,20 +133,24 @@ class Dashboard:
                 "quarantine": f"{staging}/quarantine/" if staging else None,
                 "refused_values": f"{staging}/rejected_orders.jsonl" if staging else None,
             },
-            "quarantined": self._quarantined(sync, row["run_date"]) if sync else [],
+            **self._quarantined(sync, row["run_date"]),
         }
 
-    def _quarantined(self, sync: Sync, run_date: str) -> list[dict[str, Any]]:
-        """The first quarantined orders of the run date: numbers and validation codes only."""
+    def _quarantined(self, sync: Sync | None, run_date: str) -> dict[str, Any]:
+        """The run date's quarantined orders: how many, and the first ones (numbers and validation codes only)."""
+        if sync is None:
+            return {"quarantined": [], "quarantined_total": None}
         mark = self.warehouse.hook.placeholder
+        where = f"FROM {sync.results.name} WHERE run_date = {mark} AND validation_status = 'rejected'"
         with self.warehouse.transaction() as cursor:
-            cursor.execute(
-                f"SELECT order_no, validation_reasons FROM {sync.results.name} "
-                f"WHERE run_date = {mark} AND validation_status = 'rejected' ORDER BY order_no",
-                [run_date],
-            )
+            cursor.execute(f"SELECT COUNT(*) {where}", [run_date])
+            (total,) = cursor.fetchone()
+            cursor.execute(f"SELECT order_no, validation_reasons {where} ORDER BY order_no", [run_date])
             rows = cursor.fetchmany(QUARANTINE_SAMPLE)
-        return [{"order_no": order, "reasons": (reasons or "").split()} for order, reasons in rows]
+        return {
+            "quarantined": [{"order_no": order, "reasons": (reasons or "").split()} for order, reasons in rows],
+            "quarantined_total": int(total),
+        }
 
     def open_orders(self, sync: Sync, retention_days: int) -> list[dict[str, Any]]:
         """The orders still waiting for a result, by the day they expire: the run of their order date plus

@@ -17,8 +17,9 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, FrameLocator, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, FrameLocator, Page, expect
 
+from browser_helpers import NONE, assert_drawn, chromium, counted
 from tencent_kyc.provider_info import get_provider_info
 from tencent_kyc.ui.plugin import KycDashboardPlugin
 from tencent_kyc.warehouse.sql import OPEN
@@ -27,17 +28,6 @@ from tencent_kyc_dev.stack.config import DAG_ID, FETCH_TASK, USERNAME
 from tencent_kyc_dev.stack.report import RunReport
 from tencent_kyc_dev.stack.runner import Stack
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 expect.set_options(timeout=30_000)
 
 
@@ -53,11 +43,8 @@ def screenshots(artifacts: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), "chromium is missing: run tests/services/install_chromium.sh"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def fill_login_form(page: Page, password: str) -> None:
@@ -200,20 +187,6 @@ def test_the_connection_form_of_tencent_kyc_has_its_own_fields(
 
 NAV_VIEW, RUN_VIEW = (view["name"] for view in KycDashboardPlugin.external_views)
 NAV_CHARTS = ("status", "reasons", "open", "fetch", "durations", "gate")
-NONE = "—"
-#: What a canvas holds: its size, the pixels painted, and those in colour (not grey: axes, grid and text are grey,
-#: so coloured pixels are the bars, lines, points and legend boxes of the data).
-PAINTED = """canvas => {
-    const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-    let painted = 0, colored = 0;
-    for (let i = 0; i < pixels.length; i += 4) {
-        if (pixels[i + 3] === 0) continue;
-        painted++;
-        const [r, g, b] = [pixels[i], pixels[i + 1], pixels[i + 2]];
-        if (Math.max(r, g, b) - Math.min(r, g, b) > 60) colored++;
-    }
-    return {width: canvas.width, height: canvas.height, painted, colored};
-}"""
 
 
 def recorded_day(stack: Stack) -> dict[str, Any]:
@@ -233,11 +206,6 @@ def recorded_day(stack: Stack) -> dict[str, Any]:
     return {**row, "by_status": json.loads(row["by_status"] or "{}"), "open_orders": open_orders}
 
 
-def counted(value: int | None) -> str:
-    """A count as the pages write it (en-US grouping; none: an em dash)."""
-    return NONE if value is None else f"{value:,}"
-
-
 def expected_day_cells(row: dict[str, Any]) -> dict[str, str]:
     """The days table's cells of the stack's day, from the warehouse's row."""
     by_status = row["by_status"]
@@ -252,17 +220,6 @@ def expected_day_cells(row: dict[str, Any]) -> dict[str, str]:
     for status in OCR.statuses:  # a day that was not loaded has no status at all
         cells[f"status-{status}"] = counted(by_status.get(status, 0)) if by_status else NONE
     return cells
-
-
-def assert_drawn(canvas: Locator, min_colored_share: float = 0.0) -> dict[str, int]:
-    """The chart is drawn: a sized canvas with painted and coloured pixels (at least ``min_colored_share``)."""
-    expect(canvas).to_have_attribute("role", "img")  # set when the chart is created
-    found: dict[str, int] = canvas.evaluate(PAINTED)
-    area = found["width"] * found["height"]
-    assert found["width"] >= 100 and found["height"] >= 100, found
-    assert found["painted"] > 0.005 * area, f"blank chart: {found}"
-    assert found["colored"] > max(0.0, min_colored_share) * area and found["colored"] > 0, f"no data drawn: {found}"
-    return found
 
 
 def open_dashboard(page: Page, stack: Stack) -> FrameLocator:

@@ -65,7 +65,7 @@ const goalLine: Plugin = {
 
 Chart.register(Legend, Tooltip, goalLine);
 
-/** Statuses of the OCR sync have fixed colours; any other series takes the next colour of PALETTE. */
+/** The syncs' statuses have fixed colours; any other series takes the next colour of PALETTE. */
 const STATUS_COLORS: Record<string, string> = {
   loaded: "#2f9e44",
   quarantined: "#e8590c",

@@ -10,20 +10,18 @@ import {
   paletteColor,
   statusColor,
 } from "./charts";
+import { gateClass, orderedKeys, renderDaysTable, renderGateTable, shareOf } from "./days-tables";
 import { byId, clear, h } from "./dom";
-import { NONE, addDays, fixed, gateWord, int, isIsoDate, percent, todayUtc } from "./format";
-import { describeProblem, topLink } from "./problems";
+import { NONE, addDays, gateWord, int, isIsoDate, todayUtc } from "./format";
+import { describeProblem } from "./problems";
 import { followTheme } from "./theme";
-import { type Counts, type DagEntry, type Day, type DaysAnswer, PHASES, type SyncInfo } from "./types";
+import { type DagEntry, type DaysAnswer, PHASES, type SyncInfo } from "./types";
+import { drawVerdicts, fetchVerdicts, showVerdictRange, verdictsLoading } from "./verdicts";
 
 /** Days shown when the URL does not say (the API's default too). */
 const DEFAULT_DAYS = 30;
-/** The share of the QPS quota the fetch paces at (HEADROOM in tencent_kyc/hooks/pacer.py): the goal line. */
-const QUOTA_GOAL = 0.95;
 /** How many validation reasons the reasons chart follows. */
 const TOP_REASONS = 6;
-/** The run tab's url_route in the Airflow UI (plugin.py): a day links to its run's tab. */
-const RUN_TAB = "tencent-kyc-day";
 
 const NOT_LOADED = "not loaded";
 
@@ -38,6 +36,7 @@ const state: State = { dags: [], answer: null, request: 0 };
 export async function startDaysPage(): Promise<void> {
   followTheme(() => {
     if (state.answer) renderCharts(state.answer);
+    drawVerdicts();
   });
   const query = new URLSearchParams(window.location.search);
   const until = isIsoDate(query.get("until")) ? (query.get("until") as string) : todayUtc();
@@ -100,6 +99,8 @@ async function load(): Promise<void> {
   const request = ++state.request;
   setState("loading");
   status(`Loading ${dagId}, ${since} to ${until}…`);
+  verdictsLoading();
+  const verdicts = fetchVerdicts(since, until); // of every KYC DAG: asked for beside the chosen DAG's days
   let answer: DaysAnswer;
   try {
     answer = await getJson<DaysAnswer>("api/days", { dag_id: dagId, since, until });
@@ -114,19 +115,14 @@ async function load(): Promise<void> {
   state.answer = answer;
   render(answer);
   status(answer.days.length ? "" : `${dagId} recorded no day from ${since} to ${until}.`);
+  const verdictResult = await verdicts;
+  if (request !== state.request) return;
+  showVerdictRange(verdictResult);
   setState("ready");
 }
 
 function syncOf(answer: DaysAnswer): SyncInfo | null {
   return answer.sync ?? state.dags.find((dag) => dag.dag_id === answer.dag_id)?.sync ?? null;
-}
-
-/** ``preferred`` first (in its order), then any other key found in ``counts``, sorted. */
-function orderedKeys(preferred: readonly string[], counts: (Counts | null | undefined)[]): string[] {
-  const seen = new Set<string>();
-  for (const count of counts) for (const key of Object.keys(count ?? {})) seen.add(key);
-  const extra = [...seen].filter((key) => !preferred.includes(key)).sort();
-  return [...preferred, ...extra];
 }
 
 function render(answer: DaysAnswer): void {
@@ -159,11 +155,6 @@ function renderCards(answer: DaysAnswer): void {
   byId("latest-note").textContent = latest
     ? `${latest.run_date}: ${int(latest.orders)} orders, ${int(latest.rows_loaded)} rows loaded`
     : "";
-}
-
-function gateClass(day: Day): string {
-  const word = gateWord(day.gate?.verdict, day.gate?.passed);
-  return word === "passed" ? "good" : word === NONE ? "" : "bad";
 }
 
 function describeSeries(title: string, labels: string[], series: { label: string; data: (number | null)[] }[]) {
@@ -288,7 +279,7 @@ function renderCharts(answer: DaysAnswer): void {
         ],
       },
       options: {
-        plugins: { goalLine: { value: QUOTA_GOAL * 100, color: GOOD, label: `goal ${Math.round(QUOTA_GOAL * 100)} %` } },
+        plugins: { goalLine: goal(answer.fetch_goal) },
         scales: {
           x: { offset: true },
           y: { beginAtZero: true, suggestedMax: 100, title: axis("% of the QPS quota") },
@@ -364,83 +355,15 @@ function renderCharts(answer: DaysAnswer): void {
   );
 }
 
+/** The pacer's goal as a line across the quota chart (none when the API does not say it). */
+function goal(share: number | null | undefined) {
+  return typeof share === "number"
+    ? { value: share * 100, color: GOOD, label: `goal ${Math.round(share * 100)} %` }
+    : {};
+}
+
 function axis(text: string) {
   return { display: true, text };
 }
 
-function shareOf(value: number | null | undefined, of: number | null | undefined): number | null {
-  return typeof value === "number" && typeof of === "number" && of > 0 ? value / of : null;
-}
 
-function runTabHref(day: Day): string | null {
-  if (!day.dag_run_id) return null;
-  // relative to <base>/tencent-kyc/: the Airflow UI's page of the run, on this dashboard's tab
-  return `../dags/${encodeURIComponent(day.dag_id)}/runs/${encodeURIComponent(day.dag_run_id)}/plugin/${RUN_TAB}`;
-}
-
-function cell(testId: string, content: Node | string, attrs: Record<string, string> = {}): HTMLTableCellElement {
-  return h("td", { "data-testid": testId, ...attrs }, content);
-}
-
-function renderGateTable(answer: DaysAnswer): void {
-  const table = byId<HTMLTableElement>("gate-table");
-  const numeric = new Set(["Rejected", "Max rejected", "No result", "Max no result"]);
-  const head = h("thead", {}, h("tr", {},
-    ...["Run date", "Verdict", "Mode", "Rejected", "Max rejected", "No result", "Max no result", "Top reasons",
-      "Review", "Reviewer", "Comment"].map((title) =>
-      h("th", { scope: "col", class: numeric.has(title) ? "num" : null }, title))));
-  const rows = [...answer.days].reverse().map((day) => {
-    const id = `gate-${day.run_date}`;
-    const gate = day.gate ?? {};
-    const word = gateWord(gate.verdict, gate.passed);
-    return h("tr", { "data-testid": id },
-      cell(`${id}-run_date`, day.run_date),
-      cell(`${id}-verdict`, h("span", { class: `badge ${gateClass(day)}`, title: gate.verdict ?? "" }, word)),
-      cell(`${id}-mode`, gate.mode ?? NONE),
-      cell(`${id}-rejected_share`, percent(gate.rejected_share), { class: "num" }),
-      cell(`${id}-max_rejected_share`, percent(gate.max_rejected_share), { class: "num" }),
-      cell(`${id}-no_result_share`, percent(gate.no_result_share), { class: "num" }),
-      cell(`${id}-max_no_result_share`, percent(gate.max_no_result_share), { class: "num" }),
-      cell(`${id}-top_reasons`,
-        (gate.top_reasons ?? []).map(([code, count]) => `${code} (${int(count)})`).join(", ") || NONE,
-        { class: "wrap" }),
-      cell(`${id}-review`, day.review?.decision ?? NONE),
-      cell(`${id}-reviewer`, day.review?.reviewer ?? NONE),
-      cell(`${id}-comment`, day.review?.comment ?? (day.review ? "" : NONE)),
-    );
-  });
-  table.replaceChildren(head, h("tbody", {}, ...rows));
-}
-
-/** A day's count of a status; none at all when the day was not loaded (its run found no status). */
-function statusCount(day: Day, status: string): string {
-  return Object.keys(day.by_status ?? {}).length ? int(day.by_status?.[status] ?? 0) : NONE;
-}
-
-function renderDaysTable(answer: DaysAnswer, sync: SyncInfo | null): void {
-  const statuses = orderedKeys(sync?.statuses ?? [], answer.days.map((day) => day.by_status));
-  const table = byId<HTMLTableElement>("days-table");
-  const titles = ["Run date", "Orders", ...statuses, "Rows loaded", "Gate", "Review", "Fetch rate (req/s)",
-    "Quota used", "Throttled"];
-  const textual = new Set(["Gate", "Review"]);
-  const head = h("thead", {}, h("tr", {},
-    ...titles.map((title, index) => h("th", { scope: "col", class: textual.has(title) || !index ? null : "num" }, title))));
-  const rows = [...answer.days].reverse().map((day) => {
-    const id = `day-${day.run_date}`;
-    const href = runTabHref(day);
-    const use = day.fetch?.quota_use ?? shareOf(day.fetch?.rate, day.fetch?.qps_quota);
-    return h("tr", { "data-testid": id },
-      cell(`${id}-run_date`, href ? topLink(href, day.run_date, { title: "Open the run's KYC day tab" }) : day.run_date),
-      cell(`${id}-orders`, int(day.orders), { class: "num" }),
-      ...statuses.map((status) => cell(`${id}-status-${status}`, statusCount(day, status), { class: "num" })),
-      cell(`${id}-rows_loaded`, int(day.rows_loaded), { class: "num" }),
-      cell(`${id}-gate`, h("span", { class: `badge ${gateClass(day)}`, title: day.gate?.verdict ?? "" },
-        gateWord(day.gate?.verdict, day.gate?.passed))),
-      cell(`${id}-review`, day.review ? `${day.review.decision ?? NONE} (${day.review.reviewer ?? "?"})` : NONE),
-      cell(`${id}-fetch_rate`, fixed(day.fetch?.rate), { class: "num" }),
-      cell(`${id}-quota_use`, percent(use, 0), { class: "num" }),
-      cell(`${id}-throttled`, int(day.fetch?.throttled), { class: "num" }),
-    );
-  });
-  table.replaceChildren(head, h("tbody", {}, ...rows));
-}

@@ -1,11 +1,12 @@
 // The DAG-run tab: the day one Airflow run recorded (its dag_id and run_id come in this page's URL).
-import { ApiError, getJson } from "./api";
+import { getJson } from "./api";
 import { applyThemeToCharts, draw, paletteColor, statusColor } from "./charts";
 import { append, byId, clear, h } from "./dom";
 import { NONE, fixed, gateWord, int, percent, seconds } from "./format";
 import { describeProblem } from "./problems";
 import { followTheme } from "./theme";
-import { type Counts, type DagEntry, type DayDetail, PHASES, type SyncInfo } from "./types";
+import { type Counts, type DayDetail, PHASES, type SyncInfo } from "./types";
+import { fetchVerdicts, showVerdictDay, verdictsLoading } from "./verdicts";
 
 /** How many reasons the reasons chart shows (the table lists them all). */
 const CHART_REASONS = 10;
@@ -25,24 +26,18 @@ export async function startRunPage(): Promise<void> {
     return;
   }
   let day: DayDetail;
-  let dags: DagEntry[] = [];
   try {
-    // the run's answer names its sync only: the statuses' order comes with the DAG list
-    [day, dags] = await Promise.all([
-      getJson<DayDetail>(`api/runs/${encodeURIComponent(runId)}`, { dag_id: dagId }),
-      getJson<DagEntry[]>("api/dags").catch((error: unknown) => {
-        if (error instanceof ApiError && error.status === 401) throw error;
-        return [] as DagEntry[];
-      }),
-    ]);
+    day = await getJson<DayDetail>(`api/runs/${encodeURIComponent(runId)}`, { dag_id: dagId });
   } catch (error) {
     fail(error, dagId, runId);
     return;
   }
-  const sync = dags.find((dag) => dag.dag_id === dagId)?.sync ?? null;
+  const sync = day.sync ?? null; // the answer carries its sync's labels and order of statuses
   shown = { day, sync };
   render(day, sync);
   byId("status").textContent = "";
+  verdictsLoading();
+  showVerdictDay(await fetchVerdicts(day.run_date, day.run_date), day.run_date);
   byId("dashboard").dataset.state = "ready";
 }
 
@@ -172,16 +167,19 @@ function renderWhere(day: DayDetail): void {
     h("dt", {}, "Fetch"),
     h("dd", { "data-testid": "run-fetch" },
       `${int(fetch.calls)} requests at ${fixed(fetch.rate)}/s of a ${fixed(fetch.qps_quota, 0)} QPS quota ` +
-      `(${percent(fetch.quota_use, 0)}), ${int(fetch.throttled)} throttled, ${int(fetch.retries)} retried`),
+      `(${percent(fetch.quota_use, 0)}` +
+      (typeof day.fetch_goal === "number" ? `; the pacer aims at ${percent(day.fetch_goal, 0)}` : "") +
+      `), ${int(fetch.throttled)} throttled, ${int(fetch.retries)} retried`),
   );
 }
 
 function renderQuarantined(day: DayDetail): void {
   const sample = day.quarantined ?? [];
-  const total = day.by_status?.quarantined;
+  const total = day.quarantined_total ?? day.by_status?.quarantined;
+  const some = typeof total === "number" && total > sample.length ? `The first ${int(sample.length)} of ${int(total)}`
+    : `All ${int(sample.length)}`;
   byId("quarantined-note").textContent = sample.length
-    ? `The first ${int(sample.length)}` + (typeof total === "number" ? ` of ${int(total)}` : "") +
-      " by order number, with their validation codes (no personal data)."
+    ? `${some} quarantined orders, by order number, with their validation codes (no personal data).`
     : "No order of this day was quarantined.";
   const head = h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Order"), h("th", { scope: "col" }, "Codes")));
   const rows = sample.map((order) =>

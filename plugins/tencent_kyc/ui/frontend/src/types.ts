@@ -49,7 +49,7 @@ export type Phase = (typeof PHASES)[number];
 export interface Day {
   run_date: string;
   dag_id: string;
-  sync?: string | null;
+  sync?: SyncInfo | null;
   dag_run_id?: string | null;
   orders?: number | null;
   carried_over?: number | null;
@@ -80,6 +80,8 @@ export interface DaysAnswer {
   until: string;
   days: Day[];
   open_orders: OpenOrders[];
+  /** The share of the QPS quota the fetch paces at (the pacer's HEADROOM). */
+  fetch_goal?: number | null;
 }
 
 export interface Quarantined {
@@ -89,5 +91,31 @@ export interface Quarantined {
 
 export interface DayDetail extends Day {
   staging?: { path: string | null; quarantine: string | null; refused_values: string | null } | null;
+  /** The first quarantined orders (by order number), and how many there are in all. */
   quarantined?: Quarantined[] | null;
+  quarantined_total?: number | null;
+  fetch_goal?: number | null;
+}
+
+export interface VerdictReason {
+  reason: string;
+  verdict: string;
+  orders: number;
+}
+
+export interface VerdictDay {
+  order_date: string;
+  orders: number;
+  by_verdict: Counts;
+  top_reasons: VerdictReason[];
+}
+
+export interface VerdictsAnswer {
+  since: string;
+  until: string;
+  /** The DAGs whose data the verdicts join (the user may read them all). */
+  dags: string[];
+  verdicts: string[];
+  days: VerdictDay[];
+  top_reasons: VerdictReason[];
 }
