@@ -32,10 +32,12 @@ class KycReviewOperator(ApprovalOperator):
 
     def __init__(self, *, gate_task_id: str, response_timeout_seconds: Any, **kwargs: Any) -> None:
         comment = Param("", type="string", title="Comment", description="Why (kept with the day's record)")
+        # The DAG hands its params to every task it holds; here they would become form fields on the Required
+        # Actions page (order lists included), all expected back in the answer. The form is the comment alone
+        # (templates still see the DAG's params: the run's context merges them).
+        kwargs.pop("params", None)
         super().__init__(
-            subject="Load a Tencent KYC day whose quality gate tripped?",
-            params={**(kwargs.pop("params", None) or {}), "comment": comment},
-            **kwargs,
+            subject="Load a Tencent KYC day whose quality gate tripped?", params={"comment": comment}, **kwargs
         )
         self.gate_task_id = gate_task_id
         self.response_timeout_seconds = response_timeout_seconds

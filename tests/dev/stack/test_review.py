@@ -92,6 +92,7 @@ def test_approve_loads_the_day_and_records_the_reviewer(stack: Stack) -> None:
         and "top reason" in request["body"]
         and request["options"] == ["Approve", "Reject"]
     )
+    assert set(request["params"]) == {"comment"}  # the form: never the DAG's params (order lists)
     assert answer(stack, run_id, "Approve", "a known camera batch")["chosen_options"] == ["Approve"]
     found = states(stack, run_id)
     assert found["run"] == "success" and found["review_day"] == found["load_warehouse"] == "success"
