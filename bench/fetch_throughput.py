@@ -9,12 +9,15 @@ strict simulator at ``--qps``, 20 by default, refuses any call over its sliding 
 Rows 2-5 compare our shard fetch (``TencentKycHook`` + ``fetch_shard``, as a mapped task runs it) with the
 limits it should approach, with no quota: a bare thread pool of signed GETs (row 3, the wire's limit on this
 machine) and a plain sequential loop (row 4); row 5 checks that peak memory does not grow with the shard size.
+A second table gives the limiter's cost: bookings per second per client and milliseconds per booking, with
+the file and the database store, at quota 20 and 500.
 
-    .venv/bin/python bench/fetch_throughput.py            # every row, ~5 minutes on 2 cores
+    .venv/bin/python bench/fetch_throughput.py            # every row, ~6 minutes on 2 cores (needs PostgreSQL)
     .venv/bin/python bench/fetch_throughput.py --quick    # smoke run, under a minute
 
 The simulator runs as its own process and every client is a separate process (``throughput_clients.py``),
-started together once all are imported. Rows 1.1-1.4: ``throughput_quota.py``. Only loopback is used.
+started together once all are imported. Rows 1.1-1.4 and the cost: ``throughput_quota.py``. PostgreSQL
+(``tests/services/start_postgres.sh``) serves the database store. Only loopback is used.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from throughput_clients import (
     simulator_process,
     write_orders,
 )
-from throughput_quota import quota_rows
+from throughput_quota import Cost, QuotaRun, cost_rows, quota_rows, render_costs
 
 #: ``qps_quota`` given to the connection in the "no quota" rows: the highest a connection accepts, so it does not bind.
 UNBOUND_QPS_QUOTA = 100_000.0
@@ -56,6 +59,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "kill_after": {"default": 5.0, "quick": 1.0, "help": "row 1.4: seconds after the go the SIGKILL comes"},
     "kill_settle": {"default": 10.0, "quick": 2.2, "help": "row 1.4: survivors measured from this long after it"},
     "kill_run_seconds": {"default": 30.0, "quick": 5.0, "help": "row 1.4: how long the survivors should run"},
+    "cost_seconds": {"default": 8.0, "quick": 1.0, "help": "limiter cost: orders worth this many seconds"},
     "free_orders": {"default": 3000, "quick": 500, "help": "orders of rows 2 and 3"},
     "sequential_orders": {"default": 300, "quick": 50, "help": "orders of row 4 (slow: one at a time)"},
     "memory_small": {"default": 2000, "quick": 200, "help": "orders of the small memory run (row 5a)"},
@@ -64,10 +68,11 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 #: Row groups: --rows takes a subset; --quick leaves out the slow ones unless named.
 GROUPS = {
     "quota": "rows 1.1-1.4 (shard processes on one quota)",
+    "cost": "the limiter's cost (file and database store; PostgreSQL)",
     "free": "rows 2-4 (no quota: ours, bare pool, sequential)",
     "memory": "row 5 (peak RSS with photos)",
 }
-QUICK_GROUPS = ("quota", "free")
+QUICK_GROUPS = ("quota", "cost", "free")
 
 
 # -- rows 2-5: no quota, and memory --------------------------------------------------------------------------
@@ -245,10 +250,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--quota-latency",
         default="uniform:20,50",
-        help="simulated latency of rows 1.x (default: uniform:20,50 ms)",
+        help="simulated latency of rows 1.x and the cost (default: uniform:20,50 ms)",
     )
     parser.add_argument("--shards", type=int, default=4, help="shard processes of rows 1.2-1.4 (default: 4)")
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight per process (default: 16)")
+    parser.add_argument(
+        "--cost-quotas", help="quotas of the cost runs, comma-separated (default: --qps,500; --quick: 500, the quota "
+        "20 figures then coming from rows 1.1 and 1.2 only)",
+    )  # fmt: skip
+    parser.add_argument("--cost-clients", type=int, default=2, help="client processes of each cost run (default: 2)")
+    parser.add_argument(
+        "--cost-stores", help="stores of the cost runs, comma-separated (default: file,database; --quick: file)"
+    )
+    parser.add_argument(
+        "--postgres", default=os.environ.get("KYC_TEST_POSTGRES_DSN", DEFAULT_POSTGRES),
+        help="PostgreSQL DSN of a role allowed to create databases (database store; default: the test server)",
+    )  # fmt: skip
     parser.add_argument(
         "--free-latency-ms", type=float, default=20.0, help="simulated latency in rows 2-4 (default: 20)"
     )
@@ -259,16 +276,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+DEFAULT_POSTGRES = "postgresql://kyc_test:kyc_test@127.0.0.1:5432/kyc_test"
+
+
 def resolve(args: argparse.Namespace) -> set[str]:
     for name, sizes in DEFAULTS.items():
         if getattr(args, name) is None:
             setattr(args, name, sizes["quick" if args.quick else "default"])
         if getattr(args, name) <= 0:
             raise SystemExit(f"error: --{name.replace('_', '-')} must be positive")
-    if args.shards < 2 or args.qps < 1:
-        raise SystemExit("error: --shards must be at least 2, --qps at least 1")
+    if args.shards < 2 or args.qps < 1 or args.cost_clients < 1:
+        raise SystemExit("error: --shards must be at least 2, --qps and --cost-clients at least 1")
     if args.kill_settle <= 2 or args.kill_run_seconds <= args.kill_after + args.kill_settle:
         raise SystemExit("error: need --kill-settle > 2 and --kill-run-seconds > --kill-after + --kill-settle")
+    args.cost_stores = [s for s in (args.cost_stores or ("file" if args.quick else "file,database")).split(",") if s]
+    quotas = args.cost_quotas or ("500" if args.quick else f"{args.qps},500")
+    args.cost_quotas = [float(q) for q in quotas.split(",") if q]
+    if not set(args.cost_stores) <= {"file", "database"}:
+        raise SystemExit("error: --cost-stores takes file and/or database")
     default = QUICK_GROUPS if args.quick else tuple(GROUPS)
     groups = {group.strip() for group in (args.rows or ",".join(default)).split(",") if group.strip()}
     if not groups <= set(GROUPS):
@@ -283,7 +308,7 @@ def orders_needed(args: argparse.Namespace) -> int:
         max(
             qps * args.alone_seconds, qps * args.together_seconds + args.shards,
             qps * (args.short_seconds * (args.shards - 1) + args.long_seconds) + args.shards,
-            kill_each * args.shards,
+            kill_each * args.shards, max(args.cost_quotas, default=0) * args.cost_seconds + args.cost_clients,
             args.free_orders, args.sequential_orders, args.memory_small, args.memory_large,
         )
     ) + 10  # fmt: skip
@@ -297,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="kyc-bench-"))
     (work / "home").mkdir()
     rows: list[Row] = []
+    costs: list[Cost] = []
     try:
         with simulator_process(
             work, qps=args.qps, latency=args.quota_latency, orders_per_day=needed, today=args.date
@@ -304,8 +330,12 @@ def main(argv: list[str] | None = None) -> int:
             orders = sim.orders(args.date)
             if len(orders) < needed:
                 raise BenchError(f"the simulator serves {len(orders)} orders for {args.date}, {needed} needed")
+            earlier: list[QuotaRun] = []
             if "quota" in groups:
-                rows += quota_rows(args, sim, work, orders)[0]
+                quota, earlier = quota_rows(args, sim, work, orders)
+                rows += quota
+            if "cost" in groups:
+                costs = cost_rows(args, sim, work, orders, earlier)
             if "free" in groups:
                 note(f"rows 2-4: ours, bare pool and sequential over {args.free_orders}/{args.sequential_orders}")
                 rows += free_rows(args, sim, work, orders)
@@ -325,6 +355,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"command: {shlex.join([sys.executable, *sys.argv])}")
     if rows:
         print(render(rows))
+    if costs:
+        print(f"\nlimiter cost (simulator latency {args.quota_latency} ms; calls/s ÷ quota in '÷quota'):")
+        print(render_costs(costs))
     print(
         f"total runtime {time.monotonic() - started:.0f} s" + (f"; temporary folder kept: {work}" * args.keep_temp),
         flush=True,

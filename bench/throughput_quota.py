@@ -1,7 +1,7 @@
-"""Rows 1.1-1.4 of ``fetch_throughput.py``: shard processes sharing one QPS quota.
+"""Rows 1.1-1.4 of ``fetch_throughput.py`` and the limiter's cost: shard processes sharing one QPS quota.
 
 Each client is a separate process with its own ``TencentKycHook`` (what a mapped fetch task runs), and they
-meet only in the credential store (the file store through ``credential_path``), against
+meet only in the credential store (the file store through ``credential_path``, or the database store), against
 the strict simulator, which refuses (400504) any call over its per-app sliding one-second window. Clients are
 released together; each records when every call got its send slot, so rates over part of a run are measured.
 
@@ -11,6 +11,7 @@ Rates are calls (token and ticket included: they draw on the same quota) per sec
 from __future__ import annotations
 
 import argparse
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,9 @@ from throughput_clients import (
     SimulatorWindow,
     check_shards,
     connection_env,
+    mean,
     note,
+    percentile,
     run_clients,
     sends_between,
     write_orders,
@@ -33,6 +36,9 @@ from throughput_clients import (
 
 #: Goal of rows 1.1-1.5: this share of the quota, with no throttled answer.
 QUOTA_GOAL = 0.90
+#: Airflow connection id of the PostgreSQL database of the database store (its own database, ``--postgres``).
+CREDENTIALS_CONN_ID = "kyc_bench_credentials"
+CREDENTIALS_DATABASE = "kyc_bench"
 
 
 def quota_latency(args: argparse.Namespace) -> str:
@@ -85,6 +91,8 @@ def run_quota_clients(
     sim.configure(qps=int(qps), latency=quota_latency(args))
     extra = store or {"credential_path": str(work / f"{label}.credentials")}
     env = connection_env(sim, work / "home", qps_quota=qps, **extra)
+    if extra.get("credential_store") == "database":
+        env[f"AIRFLOW_CONN_{CREDENTIALS_CONN_ID.upper()}"] = store_connection(args)
     specs = [
         {
             "orders_file": write_orders(work / f"{label}-shard-{index:05d}.txt", chunk),
@@ -123,7 +131,7 @@ def share(calls: float, seconds: float, qps: float) -> float:
 def quota_rows(
     args: argparse.Namespace, sim: Simulator, work: Path, orders: list[str]
 ) -> tuple[list[Row], list[QuotaRun]]:
-    """Rows 1.1-1.4; also returns the runs (their traces)."""
+    """Rows 1.1-1.4; also returns the runs, whose traces feed the limiter-cost table."""
     qps, n = float(args.qps), args.shards
     shape = f"{n}×{args.concurrency}"
     rows: list[Row] = []
@@ -208,3 +216,148 @@ def quota_rows(
         )
     )  # fmt: skip
     return rows, [alone, together, mixed, killed]
+
+
+# -- the limiter's cost ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Cost:
+    """What booking send slots cost the clients of one run."""
+
+    store: str
+    qps: float
+    source: str
+    clients: int
+    seconds: float
+    calls: int
+    bookings: list[int]
+    client_seconds: list[float]
+    reserve_seconds: list[float]  # every booking but each client's first (which opens the file or connection)
+    first_seconds: list[float]
+    dropped: int
+    throttled: int
+    others: float
+
+    @classmethod
+    def of(cls, store: str, qps: float, source: str, quota_run: QuotaRun) -> Cost:
+        results = quota_run.run.finished
+        return cls(
+            store=store,
+            qps=qps,
+            source=source,
+            clients=len(results),
+            seconds=quota_run.run.fetch_seconds,
+            calls=quota_run.calls,
+            bookings=[int(r["bookings"]) for r in results],
+            client_seconds=[float(r["end"] - r["go"]) for r in results],
+            reserve_seconds=[s for r in results for s in r["reserve_seconds"][1:]],
+            first_seconds=[r["reserve_seconds"][0] for r in results if r["reserve_seconds"]],
+            dropped=sum(int(r["dropped"]) for r in results),
+            throttled=quota_run.window.throttled,
+            others=quota_run.others,
+        )
+
+    def cells(self) -> list[str]:
+        per_client = mean([b / s for b, s in zip(self.bookings, self.client_seconds, strict=True) if s > 0])
+        per_booking = self.calls / max(1, sum(self.bookings))
+        core = per_client * mean(self.reserve_seconds)  # seconds of booking per second, per client
+        return [
+            self.store,
+            f"{self.qps:g}",
+            f"{self.clients}",
+            self.source,
+            f"{share(self.calls, self.seconds, self.qps):.3f}",
+            f"{per_client:.1f}",
+            f"{per_booking:.1f}",
+            f"{1000 * mean(self.reserve_seconds):.2f}",
+            f"{1000 * percentile(self.reserve_seconds, 0.95):.2f}",
+            f"{1000 * max(self.first_seconds, default=float('nan')):.1f}",
+            f"{100 * core:.2f}%",
+            f"{self.dropped}",
+            f"{self.throttled}",
+            f"{100 * self.others:.0f}%",
+        ]
+
+
+COST_COLUMNS = (
+    "store", "quota", "clients", "run", "÷quota", "bookings/s/client", "calls/booking", "ms/booking",
+    "p95 ms", "1st ms", "time booking", "dropped", "throttled", "others",
+)  # fmt: skip
+
+
+def render_costs(costs: list[Cost]) -> str:
+    table = [list(COST_COLUMNS), *(cost.cells() for cost in costs)]
+    widths = [max(len(row[i]) for row in table) for i in range(len(COST_COLUMNS))]
+    lines = [
+        "  ".join(
+            cell.ljust(w) if i < 4 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in table
+    ]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def store_connection(args: argparse.Namespace) -> str:
+    """The bench's own PostgreSQL database for the database store, as an Airflow connection (JSON)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    parts = conninfo_to_dict(args.postgres)
+    return json.dumps(
+        {
+            "conn_type": "postgres",
+            "host": str(parts.get("host") or "127.0.0.1"),
+            "port": int(parts.get("port") or 5432),
+            "login": str(parts.get("user") or ""),
+            "password": str(parts.get("password") or ""),
+            "schema": CREDENTIALS_DATABASE,
+        }
+    )
+
+
+def reset_database_store(args: argparse.Namespace) -> None:
+    """The bench's database (created if missing) without any stored pair or schedule: the simulator was reset."""
+    import psycopg
+    from psycopg import sql
+    from psycopg.conninfo import make_conninfo
+
+    with psycopg.connect(args.postgres, autocommit=True, connect_timeout=10) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (CREDENTIALS_DATABASE,)).fetchone()
+        if not exists:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(CREDENTIALS_DATABASE)))
+    dsn = make_conninfo(args.postgres, dbname=CREDENTIALS_DATABASE)
+    with psycopg.connect(dsn, autocommit=True, connect_timeout=10) as connection:
+        for table in ("tencent_kyc_credentials", "tencent_kyc_quota", "tencent_kyc_quota_clients"):
+            connection.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
+
+
+def cost_rows(
+    args: argparse.Namespace, sim: Simulator, work: Path, orders: list[str], earlier: list[QuotaRun]
+) -> list[Cost]:
+    """Bookings per second per client and milliseconds per booking, per store and quota (``--cost-clients``
+    clients each), plus the same figures of rows 1.1 and 1.2 (file store, quota ``--qps``)."""
+    costs: list[Cost] = []
+    clients = args.cost_clients
+    for store in args.cost_stores:
+        if store == "database":
+            try:
+                reset_database_store(args)
+            except Exception as exc:
+                raise BenchError(f"the database store needs PostgreSQL at --postgres: {exc}") from exc
+        for qps in args.cost_quotas:
+            label = f"cost-{store}-{qps:g}"
+            total = round(qps * args.cost_seconds)
+            note(f"limiter cost: {store} store, quota {qps:g}, {clients} clients, {total} orders")
+            if store == "database":
+                reset_database_store(args)
+                extra = {"credential_store": "database", "credential_conn_id": CREDENTIALS_CONN_ID}
+            else:
+                extra = {"credential_path": str(work / f"{label}.credentials")}
+            sizes = [total // clients + (i < total % clients) for i in range(clients)]
+            quota_run = run_quota_clients(args, sim, work, label, take(orders, sizes), qps=qps, store=extra)
+            costs.append(Cost.of(store, qps, f"{args.cost_seconds:g} s", quota_run))
+    if earlier:
+        costs.append(Cost.of("file", float(args.qps), "row 1.1", earlier[0]))
+        costs.append(Cost.of("file", float(args.qps), "row 1.2", earlier[1]))
+    return costs
