@@ -1,10 +1,11 @@
 """Fetch throughput benchmark: how much of the QPS quota, the wire and the RAM a shard fetch uses.
 
-Prints one table from one run. Rows 1.1-1.4 measure the app's one QPS quota as every client shares it (the
+Prints one table from one run. Rows 1.1-1.6 measure the app's one QPS quota as every client shares it (the
 strict simulator at ``--qps``, 20 by default, refuses any call over its sliding one-second window):
 
-    1.1   one shard task alone            1.3   three short tasks and one long
-    1.2   four shard tasks at once        1.4   four at once, one SIGKILLed: the survivors afterwards
+    1.1   one shard task alone            1.4   four at once, one SIGKILLed: the survivors afterwards
+    1.2   four shard tasks at once        1.5   two DAG runs (``airflow dags test``) at once on one WBappid
+    1.3   three short tasks and one long  1.6   the DAG end to end: (a) ``airflow dags test``, (b) the stack
 
 Rows 2-5 compare our shard fetch (``TencentKycHook`` + ``fetch_shard``, as a mapped task runs it) with the
 limits it should approach, with no quota: a bare thread pool of signed GETs (row 3, the wire's limit on this
@@ -12,12 +13,13 @@ machine) and a plain sequential loop (row 4); row 5 checks that peak memory does
 A second table gives the limiter's cost: bookings per second per client and milliseconds per booking, with
 the file and the database store, at quota 20 and 500.
 
-    .venv/bin/python bench/fetch_throughput.py            # every row, ~6 minutes on 2 cores (needs PostgreSQL)
-    .venv/bin/python bench/fetch_throughput.py --quick    # smoke run, under a minute
+    .venv/bin/python bench/fetch_throughput.py            # every row, ~10 minutes on 2 cores (needs PostgreSQL)
+    .venv/bin/python bench/fetch_throughput.py --quick    # smoke run, well under a minute (no DAG or stack rows)
 
 The simulator runs as its own process and every client is a separate process (``throughput_clients.py``),
-started together once all are imported. Rows 1.1-1.4 and the cost: ``throughput_quota.py``. PostgreSQL
-(``tests/services/start_postgres.sh``) serves the database store. Only loopback is used.
+started together once all are imported. Rows 1.1-1.4 and the cost: ``throughput_quota.py``; rows 1.5-1.6:
+``throughput_dag.py``. PostgreSQL (``tests/services/start_postgres.sh``) serves the database store and the
+stack. Only loopback is used.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from throughput_clients import (
     simulator_process,
     write_orders,
 )
+from throughput_dag import dag_row, pair_row, stack_row
 from throughput_quota import Cost, QuotaRun, cost_rows, quota_rows, render_costs
 
 #: ``qps_quota`` given to the connection in the "no quota" rows: the highest a connection accepts, so it does not bind.
@@ -59,6 +62,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "kill_after": {"default": 5.0, "quick": 1.0, "help": "row 1.4: seconds after the go the SIGKILL comes"},
     "kill_settle": {"default": 10.0, "quick": 2.2, "help": "row 1.4: survivors measured from this long after it"},
     "kill_run_seconds": {"default": 30.0, "quick": 5.0, "help": "row 1.4: how long the survivors should run"},
+    "pair_orders": {"default": 450, "quick": 60, "help": "row 1.5: orders of each of the two DAG runs"},
+    "dag_shards": {"default": 3, "quick": 2, "help": "rows 1.5 and 1.6: shards per day"},
+    "dag_shard_size": {"default": 300, "quick": 30, "help": "row 1.6: orders per shard (row 1.5: pair/shards)"},
     "cost_seconds": {"default": 8.0, "quick": 1.0, "help": "limiter cost: orders worth this many seconds"},
     "free_orders": {"default": 3000, "quick": 500, "help": "orders of rows 2 and 3"},
     "sequential_orders": {"default": 300, "quick": 50, "help": "orders of row 4 (slow: one at a time)"},
@@ -68,6 +74,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 #: Row groups: --rows takes a subset; --quick leaves out the slow ones unless named.
 GROUPS = {
     "quota": "rows 1.1-1.4 (shard processes on one quota)",
+    "dag": "rows 1.5 and 1.6a (airflow dags test)",
+    "stack": "row 1.6b (the multi-process stack; PostgreSQL)",
     "cost": "the limiter's cost (file and database store; PostgreSQL)",
     "free": "rows 2-4 (no quota: ours, bare pool, sequential)",
     "memory": "row 5 (peak RSS with photos)",
@@ -227,9 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Row groups (--rows): "
         + "; ".join(f"{name}: {text}" for name, text in GROUPS.items())
-        + ".\n\nGoals: rows 1.1-1.4 ≥0.90 of the quota with 0 throttled; row 2 "
+        + ".\n\nGoals: rows 1.1-1.5 ≥0.90 of the quota with 0 throttled; rows 1.6a/b ≥0.85 end to end; row 2 "
         "≥0.90× row 3; row 2 ≥10× row 4; row 5 peak-RSS ratio ≤1.2. Figures, not tests: only a failed sanity "
-        "check (a crashed client, lost orders) exits non-zero.",
+        "check (a crashed client, lost orders, a failed run) exits non-zero.",
     )
     quick_help = (
         f"smaller sizes, only the groups {', '.join(QUICK_GROUPS)} and the file store: a smoke run under a minute"
@@ -264,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--postgres", default=os.environ.get("KYC_TEST_POSTGRES_DSN", DEFAULT_POSTGRES),
-        help="PostgreSQL DSN of a role allowed to create databases (database store; default: the test server)",
+        help="PostgreSQL DSN of a role allowed to create databases (database store, stack; default: the test server)",
     )  # fmt: skip
     parser.add_argument(
         "--free-latency-ms", type=float, default=20.0, help="simulated latency in rows 2-4 (default: 20)"
@@ -309,6 +317,7 @@ def orders_needed(args: argparse.Namespace) -> int:
             qps * args.alone_seconds, qps * args.together_seconds + args.shards,
             qps * (args.short_seconds * (args.shards - 1) + args.long_seconds) + args.shards,
             kill_each * args.shards, max(args.cost_quotas, default=0) * args.cost_seconds + args.cost_clients,
+            args.pair_orders, args.dag_shards * args.dag_shard_size,
             args.free_orders, args.sequential_orders, args.memory_small, args.memory_large,
         )
     ) + 10  # fmt: skip
@@ -334,6 +343,11 @@ def main(argv: list[str] | None = None) -> int:
             if "quota" in groups:
                 quota, earlier = quota_rows(args, sim, work, orders)
                 rows += quota
+            if "dag" in groups:
+                rows.append(pair_row(args, sim, work))
+                rows.append(dag_row(args, sim, work))
+            if "stack" in groups:
+                rows.append(stack_row(args, work))
             if "cost" in groups:
                 costs = cost_rows(args, sim, work, orders, earlier)
             if "free" in groups:
