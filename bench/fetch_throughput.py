@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from throughput_clients import (
+    QUIET,
     BenchError,
     CpuMeter,
     Row,
@@ -280,6 +281,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--date", default="2026-11-27", help="order date, also the simulator's today (default: 2026-11-27)"
     )
+    parser.add_argument(
+        "--wait-quiet", type=float, metavar="PERCENT",
+        help="before each measured scenario, wait until the whole machine is busy less than this (e.g. 10) over "
+        "two 3 s windows, at most 15 minutes each time: for a shared machine (default: do not wait)",
+    )  # fmt: skip
     parser.add_argument("--keep-temp", action="store_true", help="keep the temporary folder (logs, results)")
     return parser
 
@@ -326,6 +332,8 @@ def orders_needed(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     groups = resolve(args)
+    if args.wait_quiet is not None:
+        QUIET["max_busy"] = args.wait_quiet / 100
     started = time.monotonic()
     needed = orders_needed(args)
     work = Path(tempfile.mkdtemp(prefix="kyc-bench-"))

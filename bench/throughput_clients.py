@@ -316,22 +316,57 @@ def admitted_calls(stats: dict[str, Any]) -> int:
 # -- parent side: how quiet the machine was -----------------------------------------------------------------
 
 
+#: ``--wait-quiet``: before each measured scenario, wait (up to ``timeout`` seconds) until the whole machine was
+#: busy less than ``max_busy`` (0 to 1) over two consecutive 3-second windows; None: do not wait.
+QUIET: dict[str, float | None] = {"max_busy": None, "timeout": 900.0}
+
+
+def _machine_busy(hz: int) -> tuple[float, float]:
+    """Busy and total CPU seconds of the whole machine so far (``/proc/stat``)."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    total = sum(fields[:8])
+    return (total - fields[3] - fields[4]) / hz, total / hz
+
+
+def wait_for_quiet() -> None:
+    """Wait for a quiet machine when ``--wait-quiet`` asks for it (see QUIET); a shared machine's other work
+    shows in every timing."""
+    limit, timeout = QUIET["max_busy"], QUIET["timeout"] or 0.0
+    if limit is None:
+        return
+    hz, deadline, quiet, waited, busy = os.sysconf("SC_CLK_TCK"), time.monotonic() + timeout, 0, 0.0, 0.0
+    while quiet < 2:
+        start = _machine_busy(hz)
+        time.sleep(3.0)
+        end = _machine_busy(hz)
+        busy = (end[0] - start[0]) / max(end[1] - start[1], 1e-9)
+        quiet = quiet + 1 if busy < limit else 0
+        waited += 3.0
+        if quiet == 0 and time.monotonic() > deadline:
+            note(f"the machine is still {100 * busy:.0f}% busy after {waited:.0f} s: going on anyway")
+            return
+        if quiet == 0 and waited % 60 < 3:
+            note(f"waiting for a quiet machine: {100 * busy:.0f}% busy (limit {100 * limit:.0f}%)")
+    if waited > 6:
+        note(f"the machine was quiet after {waited:.0f} s")
+
+
 class CpuMeter:
     """CPU the rest of the machine used meanwhile: all CPU time (``/proc/stat``) less this bench's own (this
     process, its reaped children and grandchildren, and the simulator while it runs), as a share of every core.
 
     A benchmark of pacing measures time, so other work on the machine shows in its figures; this says how much
-    there was during each row."""
+    there was during each row. Starting a meter first waits for a quiet machine if ``--wait-quiet`` says so."""
 
     def __init__(self, simulator: Simulator | None = None) -> None:
+        wait_for_quiet()  # every measured scenario starts with a meter
         self._pid = simulator.process.pid if simulator is not None else None
         self._hz = os.sysconf("SC_CLK_TCK")
         self._start = self._sample()
 
     def _sample(self) -> tuple[float, float, float]:
-        with open("/proc/stat", encoding="ascii") as stat:
-            fields = [int(value) for value in stat.readline().split()[1:]]
-        busy = (sum(fields[:8]) - fields[3] - fields[4]) / self._hz  # all but idle and iowait
+        busy = _machine_busy(self._hz)[0]  # all but idle and iowait
         ours = 0.0
         for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
             usage = resource.getrusage(who)
