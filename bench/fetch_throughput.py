@@ -29,6 +29,7 @@ import os
 import platform
 import shlex
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -329,8 +330,14 @@ def orders_needed(args: argparse.Namespace) -> int:
     ) + 10  # fmt: skip
 
 
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM ends the run like Ctrl-C: through the ``finally`` blocks that stop the simulator and clients."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     groups = resolve(args)
     if args.wait_quiet is not None:
         QUIET["max_busy"] = args.wait_quiet / 100
