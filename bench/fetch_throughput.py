@@ -13,7 +13,7 @@ machine) and a plain sequential loop (row 4); row 5 checks that peak memory does
 A second table gives the limiter's cost: bookings per second per client and milliseconds per booking, with
 the file and the database store, at quota 20 and 500.
 
-    .venv/bin/python bench/fetch_throughput.py            # every row, ~10 minutes on 2 cores (needs PostgreSQL)
+    .venv/bin/python bench/fetch_throughput.py            # every row, ~11 minutes on 2 cores (needs PostgreSQL)
     .venv/bin/python bench/fetch_throughput.py --quick    # smoke run, well under a minute (no DAG or stack rows)
 
 The simulator runs as its own process and every client is a separate process (``throughput_clients.py``),
