@@ -1,11 +1,12 @@
 """Fetch throughput benchmark: how much of the QPS quota, the wire and the RAM a shard fetch uses.
 
-Prints one table from one run. Rows 1.1-1.6 measure the app's one QPS quota as every client shares it (the
+Prints one table from one run. Rows 1.1-1.7 measure the app's one QPS quota as every client shares it (the
 strict simulator at ``--qps``, 20 by default, refuses any call over its sliding one-second window):
 
     1.1   one shard task alone            1.4   four at once, one SIGKILLed: the survivors afterwards
     1.2   four shard tasks at once        1.5   two DAG runs (``airflow dags test``) at once on one WBappid
     1.3   three short tasks and one long  1.6   the DAG end to end: (a) ``airflow dags test``, (b) the stack
+                                          1.7   both syncs at once: the OCR and the face DAG on one WBappid
 
 Rows 2-5 compare our shard fetch (``TencentKycHook`` + ``fetch_shard``, as a mapped task runs it) with the
 limits it should approach, with no quota: a bare thread pool of signed GETs (row 3, the wire's limit on this
@@ -17,7 +18,7 @@ the file and the database store, at quota 20 and 500.
     .venv/bin/python bench/fetch_throughput.py --quick    # smoke run, well under a minute (no DAG or stack rows)
 
 The simulator runs as its own process and every client is a separate process (``throughput_clients.py``),
-started together once all are imported. Rows 1.1-1.4 and the cost: ``throughput_quota.py``; rows 1.5-1.6:
+started together once all are imported. Rows 1.1-1.4 and the cost: ``throughput_quota.py``; rows 1.5-1.7:
 ``throughput_dag.py``. PostgreSQL (``tests/services/start_postgres.sh``) serves the database store and the
 stack. Only loopback is used.
 """
@@ -50,7 +51,7 @@ from throughput_clients import (
     simulator_process,
     write_orders,
 )
-from throughput_dag import dag_row, pair_row, stack_row
+from throughput_dag import dag_row, pair_row, stack_row, syncs_row
 from throughput_quota import Cost, QuotaRun, cost_rows, quota_rows, render_costs
 
 #: ``qps_quota`` given to the connection in the "no quota" rows: the highest a connection accepts, so it does not bind.
@@ -64,7 +65,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "kill_after": {"default": 5.0, "quick": 1.0, "help": "row 1.4: seconds after the go the SIGKILL comes"},
     "kill_settle": {"default": 10.0, "quick": 2.2, "help": "row 1.4: survivors measured from this long after it"},
     "kill_run_seconds": {"default": 30.0, "quick": 5.0, "help": "row 1.4: how long the survivors should run"},
-    "pair_orders": {"default": 450, "quick": 60, "help": "row 1.5: orders of each of the two DAG runs"},
+    "pair_orders": {"default": 450, "quick": 60, "help": "rows 1.5 and 1.7: orders of each of the two DAG runs"},
     "dag_shards": {"default": 3, "quick": 2, "help": "rows 1.5 and 1.6: shards per day"},
     "dag_shard_size": {"default": 300, "quick": 30, "help": "row 1.6: orders per shard (row 1.5: pair/shards)"},
     "cost_seconds": {"default": 8.0, "quick": 1.0, "help": "limiter cost: orders worth this many seconds"},
@@ -76,7 +77,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 #: Row groups: --rows takes a subset; --quick leaves out the slow ones unless named.
 GROUPS = {
     "quota": "rows 1.1-1.4 (shard processes on one quota)",
-    "dag": "rows 1.5 and 1.6a (airflow dags test)",
+    "dag": "rows 1.5, 1.6a and 1.7 (airflow dags test)",
     "stack": "row 1.6b (the multi-process stack; PostgreSQL)",
     "cost": "the limiter's cost (file and database store; PostgreSQL)",
     "free": "rows 2-4 (no quota: ours, bare pool, sequential)",
@@ -361,6 +362,7 @@ def main(argv: list[str] | None = None) -> int:
             if "dag" in groups:
                 rows.append(pair_row(args, sim, work))
                 rows.append(dag_row(args, sim, work))
+                rows.append(syncs_row(args, sim, work))
             if "stack" in groups:
                 rows.append(stack_row(args, work))
             if "cost" in groups:

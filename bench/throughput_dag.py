@@ -6,6 +6,8 @@
 1.6a: one ``airflow dags test`` of a day of several shards (mapped fetch tasks one after another).
 1.6b: the same kind of day on the multi-process stack (``python -m tencent_kyc_dev.stack``: scheduler,
      LocalExecutor, shards at once, the database store on PostgreSQL).
+1.7: the two syncs at once: ``airflow dags test`` of ``tencent_kyc_ocr_daily`` and of ``tencent_kyc_face_daily``
+     for the same day's orders, sharing the simulator, the connection and its credential store file.
 
 Figures come from what the product records: ``kyc_sync_runs`` (``fetch_calls``, ``fetch_throttled``,
 ``fetch_seconds`` = wall seconds during which at least one fetch task ran, ``qps_quota``) and, for 1.5, the
@@ -22,7 +24,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from throughput_clients import BenchError, CpuMeter, Row, Simulator, SimulatorWi
 
 REPO = Path(__file__).resolve().parents[1]
 DAG_ID = "tencent_kyc_ocr_daily"
+FACE_DAG_ID = "tencent_kyc_face_daily"
 PII_KEY = "bench-pii-key-not-a-secret"
 #: Goal of row 1.5 (as rows 1.1-1.4) and of row 1.6 (end to end).
 PAIR_GOAL = 0.90
@@ -40,7 +43,7 @@ STACK_DB_PREFIX = "kyc_bench_stack"
 
 def busy_seconds(intervals: list[tuple[float, float]]) -> float:
     """The product's own measure (``run_summary``): how long at least one interval was running."""
-    from tencent_kyc.pipeline.tasks import busy_seconds as product_busy_seconds
+    from tencent_kyc.pipeline.record import busy_seconds as product_busy_seconds
 
     return float(product_busy_seconds(intervals))
 
@@ -54,6 +57,8 @@ class DagTest:
     day: str
     env: dict[str, str]
     conf: dict[str, Any]
+    dag_id: str = DAG_ID
+    fetch_task: str = "fetch_ocr_results"
 
     @property
     def log(self) -> Path:
@@ -80,14 +85,14 @@ class DagTest:
         """When each fetch task fetched (``fetch_shard``'s start and end, from its XCom), as epoch seconds."""
         with sqlite3.connect(self.metadata) as connection:
             values = connection.execute(
-                "SELECT value FROM xcom WHERE task_id = 'fetch_ocr_results' AND key = 'return_value'"
+                "SELECT value FROM xcom WHERE task_id = ? AND key = 'return_value'", (self.fetch_task,)
             ).fetchall()
         summaries = [json.loads(value) for (value,) in values]
         return [(float(s["started_at"]), float(s["ended_at"])) for s in summaries]
 
     def state(self) -> str:
         with sqlite3.connect(self.metadata) as connection:
-            row = connection.execute("SELECT state FROM dag_run WHERE dag_id = ?", (DAG_ID,)).fetchone()
+            row = connection.execute("SELECT state FROM dag_run WHERE dag_id = ?", (self.dag_id,)).fetchone()
         return str(row[0]) if row else "missing"
 
 
@@ -141,7 +146,7 @@ def run_dag_tests(tests: list[DagTest], sim: Simulator) -> tuple[float, float]:
             raise BenchError(f"{test.name}: airflow db migrate failed; see {test.log}")
     meter = CpuMeter(sim)  # first: it may wait for a quiet machine
     started = time.time()
-    processes = [(_airflow(test, "dags", "test", DAG_ID, "--conf", json.dumps(test.conf)), test) for test in tests]
+    processes = [(_airflow(test, "dags", "test", test.dag_id, "--conf", json.dumps(test.conf)), test) for test in tests]
     for process, test in processes:
         code = process.wait()
         if code != 0 or test.state() != "success":
@@ -169,6 +174,23 @@ def pair_row(args: argparse.Namespace, sim: Simulator, work: Path) -> Row:
     days = {first.isoformat(): args.pair_orders, (first - timedelta(days=1)).isoformat(): args.pair_orders}
     tests = prepare(args, sim, work, "row1.5", days, -(-args.pair_orders // args.dag_shards))
     note(f"row 1.5: two `airflow dags test` runs at once, {args.pair_orders} orders each")
+    return together_row("1.5", f"quota {args.qps}: 2 DAG runs (dags test) at once, 1 app", tests, sim)
+
+
+def syncs_row(args: argparse.Namespace, sim: Simulator, work: Path) -> Row:
+    """Row 1.7: the OCR and the face DAG at once, for the same day's orders, on one WBappid."""
+    shard = -(-args.pair_orders // args.dag_shards)
+    (ocr,) = prepare(args, sim, work, "row1.7", {args.date: args.pair_orders}, shard)
+    orders_db, credentials = work / "row1.7-orders.db", work / "row1.7.credentials"  # as prepare made them
+    face = dag_test(args, sim, work / f"row1.7-face-{args.date}", args.date, orders_db, credentials, shard)
+    conf = {key: value for key, value in face.conf.items() if key != "get_file"} | {"face_media": "none"}
+    face = replace(face, dag_id=FACE_DAG_ID, fetch_task="fetch_face_results", conf=conf)
+    note(f"row 1.7: the OCR and the face DAG at once (airflow dags test), {args.pair_orders} orders each")
+    return together_row("1.7", f"quota {args.qps}: both syncs at once (OCR + face DAG), 1 app", [ocr, face], sim)
+
+
+def together_row(row: str, title: str, tests: list[DagTest], sim: Simulator) -> Row:
+    """DAG runs at once on one app: all their calls over the seconds during which any of them fetched."""
     before = sim.stats()
     wall, others = run_dag_tests(tests, sim)
     window = SimulatorWindow.between(before, sim.stats())
@@ -182,9 +204,9 @@ def pair_row(args: argparse.Namespace, sim: Simulator, work: Path) -> Row:
     overlap = sum(end - start for start, end in intervals) / union  # 2.0 if the two runs fetched entirely at once
     own = " and ".join(f"{float(run['fetch_rate']) / quota:.3f}" for run in runs)
     check = "" if calls == window.requests else f"; runs recorded {calls} calls, simulator saw {window.requests}"
+    orders = sum(int(run["orders"]) for run in runs)
     return Row(
-        "1.5", f"quota {args.qps}: 2 DAG runs (dags test) at once, 1 app", sum(days.values()),
-        f"2×{len(intervals) // 2}×8 seq", union, calls / union,
+        row, title, orders, f"{len(tests)}×{len(intervals) // len(tests)}×8 seq", union, calls / union,
         f"{ratio:.3f} of quota; throttled {window.throttled} (runs: {throttled}); each run's own fetch_rate "
         f"{own} of quota; fetch overlap {overlap:.2f}; wall {wall:.0f} s" + check,
         f"≥{PAIR_GOAL:.2f} & 0 throttled", ratio >= PAIR_GOAL and window.throttled == 0, others,

@@ -157,9 +157,10 @@ def naive(name: str, rows: dict[str, list[tuple[Any, ...]]]) -> None:
 
 def count(name: str) -> tuple[int, int, int]:
     with psycopg.connect(DSN, options=f"-c search_path={name}") as connection:
-        return tuple(  # type: ignore[return-value]
-            connection.execute(f"SELECT COUNT(*) FROM {t.name}").fetchone()[0] for t in (RESULTS, HISTORY, STATUS)
+        results, history, status = (
+            connection.execute(f"SELECT COUNT(*) FROM {t.name}").fetchall()[0][0] for t in (RESULTS, HISTORY, STATUS)
         )
+        return int(results), int(history), int(status)
 
 
 def main() -> None:

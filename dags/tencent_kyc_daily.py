@@ -17,7 +17,7 @@ from typing import Any
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, get_current_context, task
 
 from tencent_kyc.api.face import MEDIA_CHOICES
-from tencent_kyc.operators.fetch import TencentKycFetchOperator
+from tencent_kyc.operators.fetch import DEFAULT_CONCURRENCY, TencentKycFetchOperator
 from tencent_kyc.operators.review import KycReviewOperator
 from tencent_kyc.pipeline import tasks
 from tencent_kyc.pipeline.record import TaskIds, record_run
@@ -95,7 +95,9 @@ def params(spec: DailySync) -> dict[str, Param]:
         "order_source": Param(DEFAULT_SOURCE, type="object", description="Where the day's order numbers come from."),
         "order_date": Param(None, type=["null", "string"], format="date", description="Override the order date."),
         "shard_size": Param(5000, type="integer", minimum=1, description="Orders per shard task."),
-        "concurrency": Param(8, type="integer", minimum=1, maximum=256, description="Requests in flight per shard."),
+        "concurrency": Param(
+            DEFAULT_CONCURRENCY, type="integer", minimum=1, maximum=256, description="Requests in flight per shard."
+        ),
         **spec.evidence,
         "storage_root": Param(
             default_root(), type="string", description="file://… or s3://<aws_conn_id>@bucket/prefix"

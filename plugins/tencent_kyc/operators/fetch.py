@@ -21,6 +21,11 @@ def _typed(name: str, value: Any, kind: type) -> Any:
     return value
 
 
+#: Requests in flight per shard task by default: enough to keep up with a lone client's whole quota while some
+#: threads wait out Tencent's media lag (a face record's photo and video, 2 s between re-queries).
+DEFAULT_CONCURRENCY = 16
+
+
 class TencentKycFetchOperator(BaseOperator):
     """
     Fetch one shard of a sync's orders (its plan says which sync: ``ocr`` or ``face``) into staging storage.
@@ -46,7 +51,7 @@ class TencentKycFetchOperator(BaseOperator):
         shard: dict[str, Any],
         get_file: bool = True,
         face_media: str = "none",
-        concurrency: int = 8,
+        concurrency: int = DEFAULT_CONCURRENCY,
         tencent_kyc_conn_id: str = TencentKycHook.default_conn_name,
         progress_interval: float = 10.0,
         **kwargs: Any,

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from tencent_kyc.operators.fetch import DEFAULT_CONCURRENCY
+
 REPO = Path(__file__).resolve().parents[3]
 DAG_ID = "tencent_kyc_ocr_daily"
 FETCH_TASK = "fetch_ocr_results"
@@ -35,7 +37,7 @@ class StackConfig:
     overlap_seconds: float = 5.0
     credential_store: str = "database"
     get_file: bool = True
-    concurrency: int = 8
+    concurrency: int = DEFAULT_CONCURRENCY
     postgres: str = DEFAULT_POSTGRES
     db_prefix: str = "kyc_stack"
     timeout: float = 600.0

@@ -11,6 +11,7 @@ from typing import Any
 
 import requests
 
+from tencent_kyc.operators.fetch import DEFAULT_CONCURRENCY
 from tencent_kyc_dev.stack.config import DAG_ID, USERNAME, StackConfig, StackError
 from tencent_kyc_dev.stack.report import task_states
 from tencent_kyc_dev.stack.services import Services
@@ -82,7 +83,7 @@ class AirflowApi:
         conf: dict[str, Any] = {"order_date": config.day.isoformat(), "shard_size": config.shard_size}
         if not config.get_file:
             conf["get_file"] = False
-        if config.concurrency != 8:
+        if config.concurrency != DEFAULT_CONCURRENCY:
             conf["concurrency"] = config.concurrency
         run = self.api(
             "POST",
