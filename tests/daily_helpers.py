@@ -1,7 +1,8 @@
-"""Helpers of the daily DAGs' tests: the warehouse they load, read back."""
+"""Helpers of the daily DAGs' tests: a run of the test day, and the warehouse it loads, read back."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from tencent_kyc.warehouse.dialects import warehouse_for
@@ -9,6 +10,12 @@ from tencent_kyc.warehouse.schema import RUNS
 from warehouse_helpers import dump, query
 
 PII_KEY = "a-test-key-of-32-characters-long"
+DAY = date(2026, 11, 27)
+
+
+def run(dag: Any, **conf: Any) -> Any:
+    """``dag.test()`` of the test day, with ``conf`` as its params."""
+    return dag.test(run_conf={"order_date": DAY.isoformat(), **conf})
 
 
 def warehouse_query(sql: str) -> list[tuple[Any, ...]]:

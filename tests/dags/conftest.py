@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from airflow.dag_processing.dagbag import DagBag
@@ -28,3 +29,9 @@ def dag_bag(airflow_db: str) -> DagBag:
     bag = DagBag(dag_folder=str(DAGS))
     assert bag.import_errors == {}
     return bag
+
+
+@pytest.fixture(scope="module")
+def dag(dag_bag: DagBag, request: pytest.FixtureRequest) -> Any:
+    """The DAG a test module names in its ``DAG_ID``."""
+    return dag_bag.get_dag(request.module.DAG_ID)

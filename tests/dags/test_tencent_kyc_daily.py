@@ -17,22 +17,12 @@ import pytest
 import requests
 from airflow.sdk import ObjectStoragePath
 
-from daily_helpers import PII_KEY, tables, warehouse_query
+from daily_helpers import DAY, PII_KEY, run, tables, warehouse_query
 from tencent_kyc.records import read_fetched, read_judged
 from tencent_kyc.warehouse.dialects import warehouse_for
 from warehouse_helpers import postgres_connection, query
 
 DAG_ID = "tencent_kyc_ocr_daily"
-DAY = date(2026, 11, 27)
-
-
-@pytest.fixture(scope="module")
-def dag(dag_bag: Any) -> Any:
-    return dag_bag.get_dag(DAG_ID)
-
-
-def run(dag: Any, **conf: Any) -> Any:
-    return dag.test(run_conf={"order_date": DAY.isoformat(), **conf})
 
 
 def records(root: ObjectStoragePath, folder: str = "results") -> list[dict[str, Any]]:

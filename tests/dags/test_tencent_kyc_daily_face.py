@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,21 +13,11 @@ import pytest
 import requests
 from airflow.sdk.exceptions import ParamValidationError
 
-from daily_helpers import tables, warehouse_query
+from daily_helpers import DAY, run, tables, warehouse_query
 from tencent_kyc.api.face import occurred_at
 from tencent_kyc.warehouse.schema import FACE_RESULTS
 
 DAG_ID = "tencent_kyc_face_daily"
-DAY = date(2026, 11, 27)
-
-
-@pytest.fixture(scope="module")
-def dag(dag_bag: Any) -> Any:
-    return dag_bag.get_dag(DAG_ID)
-
-
-def run(dag: Any, **conf: Any) -> Any:
-    return dag.test(run_conf={"order_date": DAY.isoformat(), **conf})
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ import hashlib
 from collections.abc import Callable, Mapping
 
 from tencent_kyc.api.face import FaceResult, wanted_media
+from tencent_kyc.fetch.answers import ORDER_FAILURES, answered
 from tencent_kyc.fetch.evidence import write_evidence
-from tencent_kyc.fetch.ocr import ORDER_FAILURES, PER_QUERY_FIELDS
 from tencent_kyc.hooks.kyc import TencentKycHook
 from tencent_kyc.records import Fetched, Order
 from tencent_kyc.storage import DayLayout
@@ -37,12 +37,9 @@ def face_record(
 ) -> Fetched:
     """The staged record of an answered face query, with its evidence locations and their SHA-256 (the biometric
     bytes themselves stay in evidence storage)."""
-    return Fetched(
+    return answered(
         order,
-        result.outcome.value,
-        code=result.code,
-        message=result.message,
-        result={key: value for key, value in result.fields.items() if key not in PER_QUERY_FIELDS},
+        result,
         photos=media,
         missing_photos=result.missing_media(wanted),
         digests={name: hashlib.sha256(files[name][1]).hexdigest() for name in media},

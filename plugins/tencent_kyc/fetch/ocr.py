@@ -4,29 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from tencent_kyc.api.errors import KycOrderError, KycThrottledError, KycTransientError
 from tencent_kyc.api.results import OcrResult
+from tencent_kyc.fetch.answers import ORDER_FAILURES, answered
 from tencent_kyc.fetch.evidence import store_photos
 from tencent_kyc.hooks.kyc import TencentKycHook
 from tencent_kyc.records import Fetched, Order
 from tencent_kyc.storage import DayLayout
-
-#: Per-order failures that end as a ``failed`` record; auth and request errors fail the whole task instead.
-ORDER_FAILURES = (KycOrderError, KycThrottledError, KycTransientError)
-#: Per-query result fields left out of records: they change on every query, and re-runs must stage alike.
-PER_QUERY_FIELDS = frozenset({"bizSeqNo", "transactionTime"})
 
 
 def ocr_record(
     order: Order, result: OcrResult, photos: Mapping[str, str], fallbacks: Sequence[str], missing: Sequence[str]
 ) -> Fetched:
     """The staged record of an answered query, with its evidence locations."""
-    return Fetched(
+    return answered(
         order,
-        result.outcome.value,
-        code=result.code,
-        message=result.message,
-        result={key: value for key, value in result.fields.items() if key not in PER_QUERY_FIELDS},
+        result,
         photos=photos,
         photo_fallbacks=tuple(fallbacks),
         missing_photos=tuple(missing),

@@ -53,11 +53,10 @@ def _int(value: Any) -> int | None:
 Protect = Callable[[str, str | None], str | None]
 
 
-def result_row(judged: Judged, run_date: date, protect: Protect, pii: str) -> list[Value]:
-    """The ``kyc_ocr_results`` row of a record with a verdict."""
+def _judged_values(judged: Judged, run_date: date) -> dict[str, Value]:
+    """The columns every sync's results table starts with: the order, the run, the answer and the verdict."""
     record = judged.record
-    result, photos, flags = record.result, record.photos, judged.warning_flags
-    values: dict[str, Value] = {
+    return {
         "order_no": record.order_no,
         "order_date": record.order.order_date.isoformat(),
         "run_date": run_date.isoformat(),
@@ -65,6 +64,15 @@ def result_row(judged: Judged, run_date: date, protect: Protect, pii: str) -> li
         "code": record.code,
         "validation_status": judged.status,
         "validation_reasons": " ".join(judged.reasons),
+    }
+
+
+def result_row(judged: Judged, run_date: date, protect: Protect, pii: str) -> list[Value]:
+    """The ``kyc_ocr_results`` row of a record with a verdict."""
+    record = judged.record
+    result, photos, flags = record.result, record.photos, judged.warning_flags
+    values: dict[str, Value] = {
+        **_judged_values(judged, run_date),
         **{column: protect(column, result.get(field)) for column, field in RESULT_FIELDS.items()},
         "front_warnings": " ".join(flags.get("front") or ()),
         "back_warnings": " ".join(flags.get("back") or ()),
@@ -99,11 +107,7 @@ def face_result_row(judged: Judged, run_date: date) -> list[Value]:
     result = record.result
     others = {key: value for key, value in sorted(result.items()) if key not in _FACE_COLUMNS}
     values: dict[str, Value] = {
-        "order_no": record.order_no,
-        "order_date": record.order.order_date.isoformat(),
-        "run_date": run_date.isoformat(),
-        "outcome": record.outcome,
-        "code": record.code,
+        **_judged_values(judged, run_date),
         "message": record.message,
         "similarity": score(result.get("similarity")),
         "live_rate": score(result.get("liveRate")),
@@ -115,8 +119,6 @@ def face_result_row(judged: Judged, run_date: date) -> list[Value]:
         "photo_sha256": record.digests.get("photo"),
         "video_sha256": record.digests.get("video"),
         "missing_media": " ".join(record.missing_photos),
-        "validation_status": judged.status,
-        "validation_reasons": " ".join(judged.reasons),
         "other_fields": json.dumps(others, ensure_ascii=False) if others else None,
     }
     return [values.get(name) for name in FACE_RESULTS.names]
