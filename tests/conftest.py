@@ -2,6 +2,9 @@
 
 The simulator runs as a real HTTP server on loopback; PostgreSQL is the local server started by
 `make test` (tests/services/start_postgres.sh) — a test needing it fails, never skips, when it is down.
+
+Never import this module from a test (helpers live in modules of their own): with ``--import-mode=importlib``
+an import runs it a second time, which points AIRFLOW_HOME at a second, unmigrated folder.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+if os.environ.get("KYC_TEST_SESSION_PID") == str(os.getpid()):
+    raise ImportError("tests/conftest.py was imported by a test: import its helpers from their own modules")
+os.environ["KYC_TEST_SESSION_PID"] = str(os.getpid())
 _HOME = tempfile.mkdtemp(prefix="kyc-airflow-home-")
 os.environ["AIRFLOW_HOME"] = _HOME
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
@@ -21,6 +27,8 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = os.path.join(
 os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "True")
 
 import pytest  # noqa: E402
+
+from connections import connection_json  # noqa: E402
 
 if TYPE_CHECKING:
     from tencent_kyc_dev.simulator.server import SimulatorServer
@@ -67,14 +75,6 @@ def simulator_factory() -> Iterator[Callable[..., SimulatorServer]]:
 @pytest.fixture
 def simulator(simulator_factory: Callable[..., SimulatorServer]) -> SimulatorServer:
     return simulator_factory()
-
-
-def connection_json(simulator: SimulatorServer, secret: str | None = None, **extra: Any) -> str:
-    """An Airflow connection (JSON form) pointing at ``simulator`` with its default app."""
-    app_id, secret = simulator.config.app_id, secret or simulator.config.secret
-    return json.dumps(
-        {"conn_type": "tencent_kyc", "host": simulator.url, "login": app_id, "password": secret, "extra": extra}
-    )
 
 
 @pytest.fixture

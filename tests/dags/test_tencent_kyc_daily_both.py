@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 
-from conftest import connection_json
+from connections import connection_json
 from daily_helpers import PII_KEY
 from verdict_cases import Side, expected
 from verdict_cases import named_sides as sides_named
