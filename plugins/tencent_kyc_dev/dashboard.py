@@ -19,7 +19,7 @@ from pathlib import Path
 
 import requests
 
-from tencent_kyc.ui.app import URL_PREFIX
+from tencent_kyc.ui import URL_PREFIX
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_PORT = 8080

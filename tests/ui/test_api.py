@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tencent_kyc.hooks.pacer import HEADROOM
-from tencent_kyc.ui.app import URL_PREFIX
+from tencent_kyc.ui import URL_PREFIX
 from tencent_kyc.warehouse.schema import RUNS
 from tencent_kyc.warehouse.syncs import FACE, OCR, Sync
 from ui.served import DAYS, Served

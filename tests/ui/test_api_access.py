@@ -11,7 +11,8 @@ import pytest
 import requests
 from fastapi.routing import APIRoute
 
-from tencent_kyc.ui.app import ASSETS, PAGES, STATIC, URL_PREFIX, app
+from tencent_kyc.ui import URL_PREFIX
+from tencent_kyc.ui.app import ASSETS, PAGES, STATIC, app
 from tencent_kyc.warehouse.syncs import FACE, OCR
 from ui.served import DAYS, Served
 

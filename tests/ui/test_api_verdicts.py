@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tencent_kyc.ui.app import URL_PREFIX
+from tencent_kyc.ui import URL_PREFIX
 from ui.served import DAYS, Served
 
 pytestmark = pytest.mark.slow  # the api-server of tests/ui/conftest.py

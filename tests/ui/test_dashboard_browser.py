@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from browser_helpers import assert_drawn, chromium, counted
-from tencent_kyc.ui.app import URL_PREFIX
+from tencent_kyc.ui import URL_PREFIX
 from tencent_kyc.warehouse.syncs import FACE, OCR
 from ui.served import DAYS, Served
 

@@ -1,5 +1,5 @@
-"""The dashboard's FastAPI app, mounted by the Airflow api-server under :data:`URL_PREFIX`: a JSON API the pages
-read, the two pages, and their assets.
+"""The dashboard's FastAPI app, mounted by the Airflow api-server under :data:`tencent_kyc.ui.URL_PREFIX`: a JSON
+API the pages read, the two pages, and their assets.
 
 Every ``/api/*`` route requires an authenticated Airflow user (401 otherwise); those of one DAG also read
 access to the DAG named by ``dag_id``, and the verdicts, which join every sync's data, read access to every KYC
@@ -30,7 +30,6 @@ from tencent_kyc.warehouse.dialects import warehouse_for
 from tencent_kyc.warehouse.schema import VERIFICATIONS
 from tencent_kyc.warehouse.syncs import SYNCS
 
-URL_PREFIX = "/tencent-kyc"
 WAREHOUSE_ENV = "TENCENT_KYC_WAREHOUSE_CONN_ID"
 DEFAULT_WAREHOUSE = "tencent_kyc_warehouse"
 #: Days shown when the page does not say.
