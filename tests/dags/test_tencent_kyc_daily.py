@@ -55,6 +55,7 @@ def test_the_dag_loads_with_its_tasks(dag: Any) -> None:
     assert dag.doc_md and "quota" in dag.doc_md
 
 
+@pytest.mark.slow  # two runs of a day with photos and photo lag: about 10 s
 def test_every_order_ends_with_one_outcome_and_reruns_are_identical(
     dag: Any, day: tuple[Any, list[str]], airflow_db: str, tmp_path: Path
 ) -> None:
