@@ -139,6 +139,15 @@ def aws_connection(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return "aws_default"
 
 
+@pytest.fixture
+def s3_client(moto_server: str) -> Any:
+    """A boto3 S3 client of the moto server, to look at what the code under test wrote there."""
+    import boto3
+
+    return boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def postgres_dsn() -> str:
     """The test PostgreSQL's DSN; fails loudly (never skips) if the server is not running."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import gzip
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-import boto3
 import pytest
 from airflow.sdk import ObjectStoragePath
 
@@ -63,14 +63,8 @@ def test_the_default_root_follows_the_environment(monkeypatch: pytest.MonkeyPatc
     assert default_root() == "s3://aws_default@bucket/kyc"
 
 
-def test_objects_on_s3_are_encrypted_server_side(aws_connection: str, moto_server: str) -> None:
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=moto_server,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+def test_objects_on_s3_are_encrypted_server_side(aws_connection: str, s3_client: Any) -> None:
+    s3 = s3_client
     s3.create_bucket(Bucket="storage-test")
     layout = DayLayout(f"s3://{aws_connection}@storage-test/kyc", DAY, "ocr")
     assert write_kwargs(layout.orders) == {"ServerSideEncryption": "AES256"}

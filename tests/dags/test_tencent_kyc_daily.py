@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import requests
 from airflow.sdk import ObjectStoragePath
@@ -141,11 +140,10 @@ def test_empty_day_succeeds_with_nothing_mapped(dag: Any, airflow_db: str, tmp_p
 
 
 def test_staging_and_evidence_on_s3_encrypted_server_side(
-    dag: Any, day: tuple[Any, list[str]], airflow_db: str, aws_connection: str, moto_server: str
+    dag: Any, day: tuple[Any, list[str]], airflow_db: str, aws_connection: str, s3_client: Any
 ) -> None:
     _, orders = day
-    s3 = boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1",
-                      aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
+    s3 = s3_client
     s3.create_bucket(Bucket="kyc-staging")
     root = f"s3://{aws_connection}@kyc-staging/tencent-kyc"
     conf = {"order_source": {"kind": "list", "orders": orders[:60]}, "storage_root": root, "shard_size": 30}

@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import requests
 
@@ -158,14 +157,8 @@ def test_a_png_photo_is_kept_as_face_png_and_its_digest_is_of_the_decoded_bytes(
     assert media_files(FaceResult.from_envelope("A1", {"code": "0", "result": {}}))["photo"] == ("face.jpg", b"")
 
 
-def test_evidence_on_s3_is_encrypted_server_side(simulator: Any, aws_connection: str, moto_server: str) -> None:
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=moto_server,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+def test_evidence_on_s3_is_encrypted_server_side(simulator: Any, aws_connection: str, s3_client: Any) -> None:
+    s3 = s3_client
     s3.create_bucket(Bucket="face-evidence")
     rows = faces(simulator)
     order = next(order for order, row in rows.items() if row["outcome"] == "passed" and not row["labels"])

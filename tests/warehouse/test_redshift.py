@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
-import boto3
 import psycopg
 import pytest
 from airflow.providers.amazon.aws.hooks.redshift_sql import RedshiftSQLHook
@@ -83,9 +82,8 @@ class RedshiftOnPostgres:
 
 
 @pytest.fixture
-def s3(moto_server: str, aws_connection: str) -> Any:
-    client = boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1",
-                          aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
+def s3(s3_client: Any, aws_connection: str) -> Any:
+    client = s3_client
     if BUCKET not in [b["Name"] for b in client.list_buckets()["Buckets"]]:
         client.create_bucket(Bucket=BUCKET)
     return client
