@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from tencent_kyc.api.results import decode_media, text_value
+from tencent_kyc.api.results import split_result, text_value
 
 #: The face record's "no record" code: an outcome, not an error.
 NO_RECORD = "66660011"
@@ -26,7 +26,6 @@ NO_RECORD = "66660011"
 GET_FILE = {"both": "1", "photo": "2", "video": "3"}
 MEDIA_CHOICES = ("none", "photo", "video", "both")
 MEDIA_FIELDS = ("photo", "video")
-_IGNORED = frozenset({"success"})
 BEIJING = timezone(timedelta(hours=8))
 #: A number as decimal text writes it (JSON's syntax, with a sign or a bare point tolerated).
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -88,16 +87,7 @@ class FaceResult:
     @classmethod
     def from_envelope(cls, order_no: str, envelope: Mapping[str, Any]) -> FaceResult:
         """Build from the decoded JSON body (any code: the client has kept only answers about the order)."""
-        result = envelope.get("result")
-        result = result if isinstance(result, Mapping) else {}
-        fields = {
-            key: text
-            for key, value in result.items()
-            if key not in MEDIA_FIELDS and key not in _IGNORED and (text := text_value(value)) is not None
-        }
-        media = {
-            name: decode_media("queryfacerecord", name, result.get(name)) for name in MEDIA_FIELDS if name in result
-        }
+        fields, media = split_result("queryfacerecord", envelope, MEDIA_FIELDS)
         code = text_value(envelope.get("code")) or ""
         return cls(order_no, code, text_value(envelope.get("msg")) or "", fields, media)
 

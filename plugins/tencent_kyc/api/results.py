@@ -57,6 +57,21 @@ def decode_media(endpoint: str, name: str, value: Any) -> bytes:
         raise KycTransientError(f"{endpoint}: media field {name} is not valid base64") from None
 
 
+def split_result(
+    endpoint: str, envelope: Mapping[str, Any], media_fields: tuple[str, ...]
+) -> tuple[dict[str, str], dict[str, bytes]]:
+    """An answer's ``result`` object as its text fields (every one, unknown ones kept) and its decoded media."""
+    result = envelope.get("result")
+    result = result if isinstance(result, Mapping) else {}
+    fields = {
+        key: text
+        for key, value in result.items()
+        if key not in media_fields and key not in _IGNORED and (text := text_value(value)) is not None
+    }
+    media = {name: decode_media(endpoint, name, result.get(name)) for name in media_fields if name in result}
+    return fields, media
+
+
 @dataclass(frozen=True, repr=False)
 class OcrResult:
     """One order's answer. ``fields`` holds every ``result`` field (photos excepted) as text."""
@@ -73,14 +88,7 @@ class OcrResult:
     @classmethod
     def from_envelope(cls, order_no: str, envelope: Mapping[str, Any], *, queries: int = 1) -> OcrResult:
         """Build from the decoded JSON body; the top-level ``code`` was already checked by the client."""
-        result = envelope.get("result")
-        result = result if isinstance(result, Mapping) else {}
-        fields = {
-            key: text
-            for key, value in result.items()
-            if key not in PHOTO_FIELDS and key not in _IGNORED and (text := text_value(value)) is not None
-        }
-        photos = {name: decode_media("getOcrResult", name, result.get(name)) for name in PHOTO_FIELDS if name in result}
+        fields, photos = split_result("getOcrResult", envelope, PHOTO_FIELDS)
         return cls(
             order_no=order_no,
             code=text_value(envelope.get("code")) or "",
