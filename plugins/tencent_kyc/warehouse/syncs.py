@@ -34,6 +34,9 @@ class Sync:
         return (self.results, self.history)
 
 
+#: An order's states in a sync's history and status tables: the same for every sync.
+STATUSES = ("loaded", "quarantined", "no_result", "failed", "expired")
+
 OCR = Sync(
     name="ocr",
     label="ID-card OCR (getOcrResult)",
@@ -41,7 +44,7 @@ OCR = Sync(
     results=RESULTS,
     history=HISTORY,
     status=STATUS,
-    statuses=("loaded", "quarantined", "no_result", "failed", "expired"),
+    statuses=STATUSES,
     outcomes=("fetched", "front_only", "back_only", "not_recognised", "no_result", "failed"),
     waiting=("no_result",),
 )
@@ -53,7 +56,7 @@ FACE = Sync(
     results=FACE_RESULTS,
     history=FACE_HISTORY,
     status=FACE_STATUS,
-    statuses=("loaded", "quarantined", "no_result", "failed", "expired"),
+    statuses=STATUSES,
     outcomes=("passed", "not_passed", "no_record", "failed"),
     waiting=("no_record",),
 )
