@@ -41,13 +41,6 @@ END_TO_END_GOAL = 0.85
 STACK_DB_PREFIX = "kyc_bench_stack"
 
 
-def busy_seconds(intervals: list[tuple[float, float]]) -> float:
-    """The product's own measure (``run_summary``): how long at least one interval was running."""
-    from tencent_kyc.pipeline.record import busy_seconds as product_busy_seconds
-
-    return float(product_busy_seconds(intervals))
-
-
 @dataclass
 class DagTest:
     """One ``airflow dags test`` of the daily DAG in its own AIRFLOW_HOME."""
@@ -190,7 +183,10 @@ def syncs_row(args: argparse.Namespace, sim: Simulator, work: Path) -> Row:
 
 
 def together_row(row: str, title: str, tests: list[DagTest], sim: Simulator) -> Row:
-    """DAG runs at once on one app: all their calls over the seconds during which any of them fetched."""
+    """DAG runs at once on one app: all their calls over the seconds during which any of them fetched (the
+    product's own measure of fetch seconds, ``busy_seconds``)."""
+    from tencent_kyc.pipeline.record import busy_seconds
+
     before = sim.stats()
     wall, others = run_dag_tests(tests, sim)
     window = SimulatorWindow.between(before, sim.stats())
