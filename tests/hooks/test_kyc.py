@@ -180,6 +180,25 @@ def test_credentials_are_reused_across_hooks_through_the_store(
     assert stats(simulator)["token_issued"] == 1
 
 
+def test_the_credentials_age_counts_from_the_token_request_not_from_the_wait_for_its_slot(
+    simulator_factory: Callable[..., Any], kyc_connection: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A token request that waited for its send slot (other clients ahead in the schedule) is that much younger:
+    stamped before the wait, the next refresh would reach Tencent early by it."""
+    simulator = simulator_factory(qps=0, today=DAY, orders_per_day=5)
+    hook = TencentKycHook(kyc_connection(simulator, refresh_seconds=60))
+    acquire = hook.pacer.acquire
+
+    def slow_acquire() -> float:
+        time.sleep(0.5)
+        return acquire()
+
+    monkeypatch.setattr(hook.pacer, "acquire", slow_acquire)
+    asked = time.time()
+    credentials = hook.get_credentials()
+    assert credentials.fetched_at >= asked + 0.5
+
+
 def test_credentials_refresh_after_the_configured_age(
     simulator_factory: Callable[..., Any], kyc_connection: Any
 ) -> None:

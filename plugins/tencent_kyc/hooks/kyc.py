@@ -122,9 +122,15 @@ class TencentKycHook(BaseHook):
             return credentials
 
     def _fetch_credentials(self) -> Credentials:
-        """Token then SIGN ticket, together, as Tencent asks; called only under the store's lock."""
-        fetched_at = time.time()
-        token, token_lifetime = self._with_retries(lambda: self._paced(self.client.get_access_token))
+        """Token then SIGN ticket, together, as Tencent asks; called only under the store's lock. Their age counts
+        from when the token request was sent, not from before its wait for a send slot: otherwise each refresh
+        would come early by that wait, and tokens would be requested more often than the refresh period."""
+
+        def request_token() -> tuple[tuple[str, float], float]:
+            sent_at = time.time()
+            return self.client.get_access_token(), sent_at
+
+        (token, token_lifetime), fetched_at = self._with_retries(lambda: self._paced(request_token))
         _mask(token)
         ticket, ticket_lifetime = self._with_retries(lambda: self._paced(lambda: self.client.get_sign_ticket(token)))
         _mask(ticket)
