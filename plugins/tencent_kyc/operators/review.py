@@ -58,8 +58,8 @@ class KycReviewOperator(ApprovalOperator):
         if event.get("error_type") == "timeout":
             self._record(context, "timed_out", None, "", datetime.now(UTC))
             raise AirflowFailException(
-                f"No answer to the review within {self.response_timeout}: as in mode 'fail', nothing of the day "
-                "is loaded"
+                f"No answer to the review within {self.response_timeout_seconds} s: as in mode 'fail', nothing of "
+                "the day is loaded"
             )
         chosen = event.get("chosen_options") or []
         user = event.get("responded_by_user") or {}
