@@ -53,7 +53,23 @@ def wait_for_state(stack: Stack, run_id: str, task_id: str, state: str, timeout:
         time.sleep(2)
 
 
+def wait_for_the_scheduler_to_see_the_deferral(stack: Stack, run_id: str, timeout: float = 120) -> None:
+    """
+    Airflow 3.3.2 fails a resumed task whose deferral exit the scheduler has not processed yet (the stale
+    executor success is taken for a kill: apache/airflow#72716); an answer sent within a second or two of the
+    request can lose that race on a slow machine. A person reads the request first; the test waits until the
+    scheduler's log shows it took the deferral's exit (its first "TaskInstance Finished" for this task).
+    """
+    seen = f"TaskInstance Finished: dag_id={DAG_ID}, task_id=review_day, run_id={run_id},"
+    log = stack.logs / "scheduler.log"
+    deadline = time.monotonic() + timeout
+    while seen not in log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, f"the scheduler did not take review_day's deferral within {timeout} s"
+        time.sleep(1)
+
+
 def answer(stack: Stack, run_id: str, option: str, comment: str) -> dict[str, Any]:
+    wait_for_the_scheduler_to_see_the_deferral(stack, run_id)
     path = f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/review_day/-1/hitlDetails"
     return dict(
         stack.airflow.api("PATCH", path, json={"chosen_options": [option], "params_input": {"comment": comment}})
@@ -114,7 +130,8 @@ def test_reject_loads_nothing_and_fails_the_run_saying_why(stack: Stack) -> None
 
 def test_no_answer_in_time_fails_as_mode_fail(stack: Stack) -> None:
     gate = {**TRIPPING_GATE, "max_no_result_share": 0.0}  # the simulator purged that day: every order has none
-    run_id, day = trigger(stack, 3, response_timeout=5, quality_gate=gate)
+    # 20 s, not 1: the timeout resumes the task too, and must not come before the scheduler took the deferral
+    run_id, day = trigger(stack, 3, response_timeout=20, quality_gate=gate)
     found = states(stack, run_id)
     assert found["run"] == "failed" and found["review_day"] == "failed" and found["load_warehouse"] == "upstream_failed"
     decision, _, _, loaded, _, results = recorded(stack, day)
