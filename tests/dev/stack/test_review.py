@@ -8,7 +8,6 @@ a review left unanswered past ``response_timeout`` fails as mode ``fail`` does (
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -46,11 +45,8 @@ def trigger(stack: Stack, days_before: int, **conf: Any) -> tuple[str, str]:
 
 
 def wait_for_state(stack: Stack, run_id: str, task_id: str, state: str, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
     path = f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{task_id}"
-    while (current := stack.airflow.api("GET", path).get("state")) != state:
-        assert time.monotonic() < deadline, f"{task_id} is {current}, not {state}, after {timeout} s"
-        time.sleep(2)
+    stack.services.wait(f"{task_id} {state}", lambda: stack.airflow.api("GET", path).get("state") == state, timeout)
 
 
 def wait_for_the_scheduler_to_see_the_deferral(stack: Stack, run_id: str, timeout: float = 120) -> None:
@@ -62,10 +58,9 @@ def wait_for_the_scheduler_to_see_the_deferral(stack: Stack, run_id: str, timeou
     """
     seen = f"TaskInstance Finished: dag_id={DAG_ID}, task_id=review_day, run_id={run_id},"
     log = stack.logs / "scheduler.log"
-    deadline = time.monotonic() + timeout
-    while seen not in log.read_text(errors="replace"):
-        assert time.monotonic() < deadline, f"the scheduler did not take review_day's deferral within {timeout} s"
-        time.sleep(1)
+    stack.services.wait(
+        "the scheduler taking review_day's deferral", lambda: seen in log.read_text(errors="replace"), timeout
+    )
 
 
 def answer(stack: Stack, run_id: str, option: str, comment: str) -> dict[str, Any]:
@@ -130,7 +125,7 @@ def test_reject_loads_nothing_and_fails_the_run_saying_why(stack: Stack) -> None
 
 def test_no_answer_in_time_fails_as_mode_fail(stack: Stack) -> None:
     gate = {**TRIPPING_GATE, "max_no_result_share": 0.0}  # the simulator purged that day: every order has none
-    # 20 s, not 1: the timeout resumes the task too, and must not come before the scheduler took the deferral
+    # 20 s: the timeout resumes the task too, so it must come after the scheduler took the deferral (as above)
     run_id, day = trigger(stack, 3, response_timeout=20, quality_gate=gate)
     found = states(stack, run_id)
     assert found["run"] == "failed" and found["review_day"] == "failed" and found["load_warehouse"] == "upstream_failed"
