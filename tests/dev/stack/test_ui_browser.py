@@ -61,6 +61,13 @@ def log_in(page: Page, stack: Stack, password: str) -> None:
     fill_login_form(page, password)
 
 
+def sign_in(page: Page, stack: Stack) -> None:
+    """Log in with the stack's password and wait for the UI's home page: a navigation sent while the login's own
+    redirect is still loading aborts one of the two (``net::ERR_ABORTED``)."""
+    log_in(page, stack, stack.password)
+    expect(page.get_by_test_id("nav-dags-link")).to_be_visible()
+
+
 @pytest.fixture(scope="module")
 def page(browser: Browser, stack_run: tuple[Stack, RunReport], screenshots: Path) -> Iterator[Page]:
     """A page signed in through the login form (the run has finished: ``stack_run`` waited for it)."""
@@ -69,8 +76,7 @@ def page(browser: Browser, stack_run: tuple[Stack, RunReport], screenshots: Path
         viewport={"width": 1500, "height": 1000}, permissions=["clipboard-read", "clipboard-write"]
     )
     opened = context.new_page()
-    log_in(opened, stack, stack.password)
-    expect(opened.get_by_test_id("nav-dags-link")).to_be_visible()
+    sign_in(opened, stack)
     opened.screenshot(path=screenshots / "01-home-after-login.png")
     yield opened
     context.close()
@@ -322,7 +328,7 @@ def test_a_lapsed_session_offers_to_sign_in_and_comes_back(
     context = browser.new_context(viewport={"width": 1500, "height": 1000})
     try:
         page = context.new_page()
-        log_in(page, stack, stack.password)
+        sign_in(page, stack)
         frame = open_dashboard(page, stack)
         dashboard_url = page.url
         context.clear_cookies()  # the session lapses while the page is open
